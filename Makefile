@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint test-sqlite test-postgresql clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+# Start the API on the embedded SQLite database under ./var, with a
+# platform_owner "admin" per installed application (credentials in var/credentials.txt).
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/restworkx -c development.ini initdb
+	@for app in $$(sed -n 's/^restworkx.apps *= *//p' development.ini); do \
+	  $(BIN)/restworkx -c development.ini create-admin --app $$app --username admin \
+	    --credentials-file var/credentials.txt; done
+	@echo "credentials (application username password): var/credentials.txt"
+	$(BIN)/restworkx -c development.ini serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+test-sqlite: $(STAMP)
+	RESTWORKX_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider tests/unit tests/functional
+
+test-postgresql: $(STAMP)
+	scripts/ensure-postgresql
+	RESTWORKX_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/functional
+
+# The whole suite: lint, then SQLite, then PostgreSQL.
+test: lint test-sqlite test-postgresql
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,135 @@
+"""What every API view shares: the view decorator, the JSON body, request helpers."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from pyramid.httpexceptions import HTTPMethodNotAllowed
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from . import audit
+from .errors import BadRequest
+
+log = logging.getLogger(__name__)
+
+
+class api_view(view_config):
+    """view_config that refuses to register a view without a permission."""
+
+    def __init__(self, **settings):
+        if "permission" not in settings:
+            raise TypeError(f"api_view needs an explicit permission: {settings}")
+        settings.setdefault("renderer", "envelope")
+        super().__init__(**settings)
+
+
+class MethodNotAllowed(HTTPMethodNotAllowed):
+    """A real 405 with Allow and an empty body, as the seeds show."""
+
+    def prepare(self, environ):
+        self.content_type = "text/html"
+        self.body = b""
+
+
+def method_not_allowed(allowed: tuple[str, ...]):
+    return MethodNotAllowed(headers={"Allow": ", ".join(allowed)})
+
+
+def read_json(request, *, required: bool = True):
+    """The body is JSON whatever Content-Type says (the seeds send none, or ecf/json)."""
+    body = request.body
+    if not body.strip():
+        if required:
+            raise BadRequest("The request body is empty; send a JSON object.")
+        return {}
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+
+
+def api_base(request) -> str:
+    app = request.application
+    return f"/{app.short_name}/api"
+
+
+def app_settings(request) -> dict:
+    from .settings.service import SettingsService
+
+    return SettingsService.for_request(request).effective(request.identity)
+
+
+def records(request):
+    from .records.service import RecordService
+
+    identity = request.identity
+    return RecordService(
+        request.dbsession,
+        request.application,
+        identity.username if identity else "system",
+        lambda: request.app_settings,
+    )
+
+
+def _audit_values(request, outcome: str, **values) -> dict:
+    identity = request.identity
+    context = request.context
+    spec = getattr(context, "spec", None)
+    out = {
+        "application": request.application.short_name,
+        "username": identity.username if identity else values.pop("username", ""),
+        "role_id": identity.role_id if identity else "",
+        "client": request.client_addr or "",
+        "method": request.method,
+        "object": spec.name if spec else request.view_name or getattr(context, "__name__", ""),
+        "identifier": "/".join(getattr(context, "keys", ()) or ()),
+        "outcome": outcome,
+    }
+    out.update(values)
+    return out
+
+
+def audit_directory(request) -> str:
+    from .settings.service import installer_values
+
+    app = request.application
+    values = installer_values(app.short_name, request.registry.settings)
+    return values["restworkx"]["audit_log_directory"]
+
+
+def audit_after_commit(request, outcome: str = "ok", **values) -> None:
+    """Record a change once its transaction has committed."""
+    line = _audit_values(request, outcome, **values)
+    directory = audit_directory(request)
+
+    def hook(success):
+        if success:
+            audit.write(directory, line)
+
+    request.tm.get().addAfterCommitHook(hook)
+
+
+def audit_now(request, outcome: str, **values) -> None:
+    try:
+        audit.write(audit_directory(request), _audit_values(request, outcome, **values))
+    except OSError:
+        log.exception("could not write the audit log")
+
+
+def audit_failure(request, code: int, message: str) -> None:
+    """Failed changes are audited too (reads are not)."""
+    if request.method in ("GET", "HEAD") or getattr(request, "application", None) is None:
+        return
+    audit_now(request, f"error {code}: {message}")
+
+
+def includeme(config):
+    config.add_request_method(api_base, reify=True)
+    config.add_request_method(app_settings, reify=True)
+    config.add_request_method(records, reify=True)
+    config.add_request_method(audit_failure, "audit_failure")
+
+
+__all__ = ["NO_PERMISSION_REQUIRED", "api_view", "method_not_allowed", "read_json"]

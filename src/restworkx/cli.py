@@ -1,0 +1,222 @@
+"""restworkx: the appliance's command line (initdb, create-admin, serve, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+
+from pyramid.paster import get_appsettings
+
+DEFAULT_CONFIG = os.environ.get("RESTWORKX_CONFIG", "development.ini")
+
+
+def load_settings(path: str) -> dict:
+    if not os.path.exists(path):
+        raise SystemExit(f"restworkx: no such configuration file: {path}")
+    return dict(get_appsettings(path))
+
+
+def _sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        directory = os.path.dirname(url[len("sqlite:///") :])
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+
+
+def alembic_config(settings: dict):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "restworkx:migrations")
+    cfg.set_main_option("sqlalchemy.url", settings["sqlalchemy.url"].replace("%", "%%"))
+    return cfg
+
+
+def cmd_initdb(args) -> int:
+    from alembic import command
+
+    settings = load_settings(args.config)
+    _sqlite_dir(settings["sqlalchemy.url"])
+    command.upgrade(alembic_config(settings), "head")
+    print("database at head")
+    return 0
+
+
+def session_for(settings: dict):
+    from .db import get_engine, get_session_factory
+
+    return get_session_factory(get_engine(settings))()
+
+
+def cmd_create_admin(args) -> int:
+    import transaction  # noqa: F401  (zope.sqlalchemy is not used here: plain commit)
+
+    from . import applications
+    from .auth import passwords
+    from .auth.service import check_password, force_password
+    from .errors import APIError
+    from .records.service import RecordService
+    from .settings.service import SettingsService
+
+    settings = load_settings(args.config)
+    apps = applications.installed(settings)
+    if args.app not in apps:
+        raise SystemExit(f"restworkx: application '{args.app}' is not installed here")
+    app = apps[args.app]
+    passwords.configure(int(settings.get("restworkx.argon2_time_cost", 0) or 0) or None)
+    db = session_for(settings)
+    try:
+        spec = app.objects["administrator"]
+        service = RecordService(
+            db, app, "installer", lambda: SettingsService(db, app, settings).effective()
+        )
+        if service.find(spec, {"username": args.username}) is not None:
+            print(f"{args.app}: administrator '{args.username}' exists")
+            return 0
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+            generated = False
+        else:
+            password = secrets.token_urlsafe(12)
+            generated = True
+        try:
+            check_password(password, service.ctx.settings)
+            change = service.create(
+                spec, {"username": args.username, "role_id": "platform_owner"}, {}
+            )
+        except APIError as exc:
+            raise SystemExit(f"restworkx: {exc.message}") from None
+        force_password(db, change.record, password)
+        db.commit()
+    finally:
+        db.close()
+    if args.credentials_file:
+        fd = os.open(args.credentials_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a") as fh:
+            fh.write(f"{args.app} {args.username} {password}\n")
+    if generated and not args.credentials_file:
+        print(f"{args.app}: administrator '{args.username}' created; password: {password}")
+    else:
+        print(f"{args.app}: administrator '{args.username}' created")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from gunicorn.app.base import BaseApplication
+    from pyramid.paster import get_app
+
+    settings = load_settings(args.config)
+    bind = args.bind or settings.get("restworkx.bind", "127.0.0.1:6543")
+    workers = (
+        args.workers
+        or int(settings.get("restworkx.workers", 0) or 0)
+        or ((os.cpu_count() or 1) * 2 + 1)
+    )
+    config_path = os.path.abspath(args.config)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", int(settings.get("restworkx.threads", 4)))
+            self.cfg.set("keepalive", 30)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", settings.get("restworkx.access_log") or None)
+            self.cfg.set("proc_name", "restworkx")
+
+        def load(self):
+            return get_app(config_path, "main")
+
+    Server().run()
+    return 0
+
+
+def cmd_settings(args) -> int:
+    import json
+
+    from . import applications
+    from .errors import APIError
+    from .settings.service import SettingsService
+
+    settings = load_settings(args.config)
+    app = applications.installed(settings).get(args.app)
+    if app is None:
+        raise SystemExit(f"restworkx: application '{args.app}' is not installed here")
+    db = session_for(settings)
+    try:
+        service = SettingsService(db, app, settings)
+        if args.action == "get":
+            doc = service.visible()
+            for key in args.path.split(".") if args.path else []:
+                doc = doc[key]
+            print(json.dumps(doc, indent=2))
+            return 0
+        change: dict = {}
+        node = change
+        keys = args.path.split(".")
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        try:
+            value = json.loads(args.value)
+        except ValueError:
+            value = args.value
+        node[keys[-1]] = value
+        try:
+            service.update(change, "installer")
+        except APIError as exc:
+            raise SystemExit(f"restworkx: {exc.message}") from None
+        db.commit()
+        print(f"{args.app}: {args.path} set")
+        return 0
+    finally:
+        db.close()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="restworkx", description=__doc__)
+    p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="the ini file")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("initdb", help="create or upgrade the schema (alembic upgrade head)")
+    s.set_defaults(func=cmd_initdb)
+
+    s = sub.add_parser("create-admin", help="create a platform_owner administrator")
+    s.add_argument("--app", required=True)
+    s.add_argument("--username", required=True)
+    s.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else one is generated)",
+    )
+    s.add_argument("--credentials-file", help="append 'app username password' to this file")
+    s.set_defaults(func=cmd_create_admin)
+
+    s = sub.add_parser("serve", help="serve the API with gunicorn")
+    s.add_argument("--bind")
+    s.add_argument("--workers", type=int)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("settings", help="read or change an application's settings")
+    s.add_argument("action", choices=("get", "set"))
+    s.add_argument("--app", required=True)
+    s.add_argument("path", nargs="?", default="", help="dotted key, e.g. security.ca_bundle")
+    s.add_argument("value", nargs="?", help="JSON value (or plain text) for set")
+    s.set_defaults(func=cmd_settings)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    # Subcommand options may also carry -c after the subcommand name.
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["getpass", "main"]

@@ -1,0 +1,1 @@
+"""The shared machinery: applications declare their objects with these."""

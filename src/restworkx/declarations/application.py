@@ -1,0 +1,79 @@
+"""An application: its identity, objects, permission groups and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .objects import PERMISSIONS, ObjectSpec
+
+ROLE_KINDS = ("platform_owner", "service_provider", "subscriber")
+
+
+@dataclass(frozen=True)
+class PermissionGroup:
+    """A named set of rights: object -> permissions, for the roles it fits."""
+
+    name: str
+    roles: tuple[str, ...]
+    rights: dict[str, tuple[str, ...]]
+    doc: str = ""
+
+
+@dataclass
+class SettingsSpec:
+    defaults: dict
+    shape: Any  # a shapes.Obj checking the whole document
+    installer_keys: tuple[str, ...] = ()  # top-level keys written by the installer
+    secrets: tuple[tuple[str, ...], ...] = ()  # paths never shown in clear
+    overridable: bool = False  # ICR's __override__ mechanism
+
+
+@dataclass
+class Application:
+    short_name: str
+    name: str
+    version: str
+    author: str
+    objects: dict[str, ObjectSpec]
+    settings: SettingsSpec
+    groups: dict[str, PermissionGroup] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        from ..db import Base
+
+        for spec in self.objects.values():
+            spec.build_model(Base, self.short_name)
+        for role in ROLE_KINDS:
+            name = f"default:{role}"
+            if name not in self.groups:
+                raise ValueError(f"{self.short_name}: permission group {name} is not declared")
+
+    @property
+    def jsonapi(self) -> dict:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "short_name": self.short_name,
+            "author": self.author,
+        }
+
+    def object(self, name: str) -> ObjectSpec | None:
+        return self.objects.get(self.aliases.get(name, name))
+
+    def rights(self, role_kind: str, groups: list[str] | None) -> dict[str, set[str]]:
+        """object -> permissions for a role kind and its permission groups."""
+        names = list(groups or []) or [f"default:{role_kind}"]
+        out: dict[str, set[str]] = {}
+        for name in names:
+            group = self.groups.get(name)
+            if group is None or role_kind not in group.roles:
+                continue
+            for obj, perms in group.rights.items():
+                out.setdefault(obj, set()).update(perms)
+        return out
+
+
+def all_rights(objects) -> dict[str, tuple[str, ...]]:
+    return dict.fromkeys(objects, PERMISSIONS)

@@ -1,0 +1,144 @@
+"""An object declaration: fields, keys, scope, parent, CSV columns.
+
+From a declaration the machinery builds the table (one per application and
+object), validates bodies, answers table queries, archives with cascade and
+writes the OpenAPI and CSV column tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import DateTime, Index, Integer, String, text
+from sqlalchemy.orm import mapped_column
+
+from .fields import Field, FieldError, Str
+
+PERMISSIONS = ("view", "create", "edit", "archive")
+LIVE = text("archived_at IS NULL")
+ARCHIVED = text("archived_at IS NOT NULL")
+
+# Columns every record carries besides its declared fields.
+META_COLUMNS = ("created", "created_by", "modified", "modified_by")
+
+
+@dataclass
+class Parent:
+    """The record this one hangs under: its object and how our fields name its keys."""
+
+    object: str
+    keys: dict[str, str]  # parent field -> our field
+
+
+@dataclass
+class ObjectSpec:
+    name: str
+    class_name: str
+    fields: dict[str, Field]
+    path: tuple[str, ...]
+    unique: tuple[str, ...] = ()
+    # The columns holding the service provider and subscriber a record belongs
+    # to: they drive scope filtering, ACLs and archive cascades.
+    scope: tuple[str | None, str | None] = (None, None)
+    parent: Parent | None = None
+    csv_columns: tuple[str, ...] = ()
+    doc: str = ""
+    writable: bool = True
+    # A container (service provider, subscriber) takes everything in its scope
+    # with it when archived; other objects take their declared children.
+    container: bool = False
+    # Fills hidden fields from the others (e.g. an administrator's scope from role_id).
+    derive: Callable[[dict], None] | None = None
+    # Parent lookups that depend on the values (administrators: from role_id).
+    parents_of: Callable[[dict], list[tuple[str, dict]]] | None = None
+    # Whole-record checks needing settings or other fields: (values, ctx) -> None.
+    checks: tuple[Callable[[dict, Any], None], ...] = ()
+    immutable: tuple[str, ...] = ()
+    default_sort: tuple[str, ...] = ()
+    table_name: str = ""
+    model: Any = None
+    extra_indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        for name, f in self.fields.items():
+            f.bind(name)
+        self.unique = self.unique or self.path
+        self.immutable = tuple(dict.fromkeys(self.immutable + self.path + self.unique))
+        self.csv_columns = self.csv_columns or tuple(
+            n for n, f in self.fields.items() if not f.hidden and not f.secret
+        )
+        self.default_sort = self.default_sort or self.path
+
+    # -- declared facts ----------------------------------------------------
+    @property
+    def public_fields(self) -> dict[str, Field]:
+        return {n: f for n, f in self.fields.items() if not f.hidden and not f.secret}
+
+    @property
+    def columns(self) -> dict[str, Field]:
+        """What table queries may name: the public fields and the record meta."""
+        return self.public_fields
+
+    def error(self, field_name: str, exc: FieldError | str) -> str:
+        return f"{self.class_name}(): Field '{field_name}' {exc}"
+
+    def scope_of(self, values: dict) -> tuple[str | None, str | None]:
+        """(service provider, subscriber) named by a full or partial set of values."""
+        values = dict(values)
+        if self.derive is not None:
+            try:
+                self.derive(values)
+            except FieldError:
+                return (None, None)
+        sp_col, sub_col = self.scope
+        sp = values.get(sp_col) if sp_col else None
+        sub = values.get(sub_col) if sub_col else None
+        return (sp, sub if sp else None)
+
+    # -- the table -----------------------------------------------------------
+    def build_model(self, base, app: str):
+        self.table_name = f"{app}_{self.name}"
+        attrs: dict[str, Any] = {
+            "__tablename__": self.table_name,
+            "id": mapped_column(Integer, primary_key=True),
+            "archived_at": mapped_column(DateTime, nullable=True),
+            "archive_batch": mapped_column(String(36), nullable=True),
+            "created": mapped_column(DateTime, nullable=False),
+            "created_by": mapped_column(String(64), nullable=False),
+            "modified": mapped_column(DateTime, nullable=False),
+            "modified_by": mapped_column(String(64), nullable=False),
+        }
+        for name, f in self.fields.items():
+            attrs[name] = mapped_column(name, f.sa_type(), nullable=not f.required)
+        t = self.table_name
+        indexes = [
+            Index(
+                f"uq_{t}_live", *self.unique, unique=True, sqlite_where=LIVE, postgresql_where=LIVE
+            ),
+            Index(
+                f"uq_{t}_archive",
+                *self.unique,
+                unique=True,
+                sqlite_where=ARCHIVED,
+                postgresql_where=ARCHIVED,
+            ),
+            Index(f"ix_{t}_archive_batch", "archive_batch"),
+        ]
+        if self.path != self.unique:
+            indexes.append(Index(f"ix_{t}_path", *self.path))
+        scope_cols = tuple(c for c in self.scope if c)
+        if scope_cols and self.unique[: len(scope_cols)] != scope_cols:
+            indexes.append(Index(f"ix_{t}_scope", *scope_cols))
+        for cols in self.extra_indexes:
+            indexes.append(Index(f"ix_{t}_{'_'.join(cols)}", *cols))
+        attrs["__table_args__"] = tuple(indexes)
+        self.model = type(self.class_name + app.title(), (base,), attrs)
+        return self.model
+
+
+def key_field(**kw) -> Str:
+    from .fields import Name
+
+    return Name(**kw)

@@ -1,0 +1,247 @@
+"""Table queries: sort, search, like, icontains, sort_function, limit, offset.
+
+Parameters become SQLAlchemy expressions over a whitelist of columns (the
+object's public fields and the record meta); no request text reaches SQL
+except as a bound parameter.
+
+sort            col ASC | col DES | col DESC | col:asc | col:desc, comma-separated
+sort_function   fn:col[:asc|desc], comma-separated; fn is lower, upper or length.
+                It overrides sort.
+search          field:value (exact) or field:low:high (between, both ends
+                excluded), comma-separated. Timestamps may be ISO datetimes.
+like            substring matched against every string field (any may match)
+icontains       field:value, case-insensitive contains on string fields; an
+                exact search on the same field takes precedence
+limit           1..MAX_LIMIT (default 10); 0 answers only records_total
+offset          >= 0 (default 0)
+archive         true reads the archive
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+
+from .declarations.fields import ISO_DATETIME, Field, FieldError, Str, Timestamp
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 1000
+SORT_FUNCTIONS = {"lower": func.lower, "upper": func.upper, "length": func.length}
+QUERY_PARAMETERS = (
+    "sort",
+    "search",
+    "like",
+    "sort_function",
+    "icontains",
+    "limit",
+    "offset",
+    "archive",
+)
+IGNORED_PARAMETERS = ("zoom", "_")
+META_FIELDS: dict[str, Field] = {
+    "created": Timestamp().bind("created"),
+    "created_by": Str(64).bind("created_by"),
+    "modified": Timestamp().bind("modified"),
+    "modified_by": Str(64).bind("modified_by"),
+}
+_DIRECTIONS = {"asc": False, "des": True, "desc": True}
+_DT_PAIR = re.compile(rf"({ISO_DATETIME})(?::({ISO_DATETIME}))?")
+
+
+class QueryError(ValueError):
+    """A table query parameter is malformed; the message names it."""
+
+
+@dataclass
+class TableQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    archive: bool = False
+    order: list[tuple[str, str | None, bool]] = field(default_factory=list)  # col, fn, desc
+    exact: dict[str, Any] = field(default_factory=dict)
+    between: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    icontains: dict[str, str] = field(default_factory=dict)
+    like: str | None = None
+
+    # -- SQL -----------------------------------------------------------------
+    def where(self, table, string_columns: list[str]) -> list:
+        c = table.c
+        clauses = [c[name] == value for name, value in self.exact.items()]
+        for name, (low, high) in self.between.items():
+            clauses.append(and_(c[name] > low, c[name] < high))
+        for name, value in self.icontains.items():
+            if name not in self.exact:
+                clauses.append(func.lower(c[name]).like(f"%{_escape(value.lower())}%", "\\"))
+        if self.like:
+            pattern = f"%{_escape(self.like)}%"
+            clauses.append(or_(*(c[n].like(pattern, "\\") for n in string_columns)))
+        return clauses
+
+    def order_by(self, table, default: tuple[str, ...]) -> list:
+        c = table.c
+        out = []
+        for name, fn, desc in self.order:
+            col = SORT_FUNCTIONS[fn](c[name]) if fn else c[name]
+            out.append(col.desc() if desc else col.asc())
+        # Key columns then id keep pages stable whatever the user sorts by.
+        out.extend(c[n].asc() for n in default if not any(o[0] == n for o in self.order))
+        out.append(c.id.asc())
+        return out
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in ("true", "1", "yes"):
+        return True
+    if low in ("false", "0", "no", ""):
+        return False
+    raise QueryError(f"Query parameter '{name}' must be true or false (got '{raw}').")
+
+
+def parse(params, fields: dict[str, Field], *, extra: tuple[str, ...] = ()) -> TableQuery:
+    """Parse a MultiDict-like of query parameters against the allowed fields."""
+    columns = dict(fields)
+    columns.update(META_FIELDS)
+    q = TableQuery()
+    for name in params:
+        if name not in QUERY_PARAMETERS and name not in IGNORED_PARAMETERS and name not in extra:
+            allowed = ", ".join(QUERY_PARAMETERS)
+            raise QueryError(f"Unknown query parameter '{name}' (allowed: {allowed}).")
+    get = params.get
+    q.limit = _int("limit", get("limit"), DEFAULT_LIMIT, 0, MAX_LIMIT)
+    q.offset = _int("offset", get("offset"), 0, 0, None)
+    if get("archive") is not None:
+        q.archive = parse_bool("archive", get("archive"))
+    if get("sort_function"):
+        q.order = _sort_function(get("sort_function"), columns)
+    elif get("sort"):
+        q.order = _sort(get("sort"), columns)
+    if get("search"):
+        _search(get("search"), columns, q)
+    if get("icontains"):
+        for name, value in _pairs("icontains", get("icontains")):
+            f = _column("icontains", name, columns)
+            if not f.is_string:
+                raise QueryError(
+                    f"Query parameter 'icontains': field '{name}' is not a string field."
+                )
+            q.icontains[name] = value
+    if get("like") is not None and get("like") != "":
+        q.like = get("like")
+    return q
+
+
+def _int(name, raw, default, low, high):
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(f"Query parameter '{name}' must be an integer (got '{raw}').") from None
+    if value < low or (high is not None and value > high):
+        span = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise QueryError(f"Query parameter '{name}' must be {span} (got {value}).")
+    return value
+
+
+def _column(param: str, name: str, columns: dict[str, Field]) -> Field:
+    f = columns.get(name)
+    if f is None:
+        raise QueryError(
+            f"Query parameter '{param}': unknown column '{name}' (columns: {', '.join(columns)})."
+        )
+    if not f.searchable:
+        raise QueryError(
+            f"Query parameter '{param}': column '{name}' holds JSON and cannot be used here."
+        )
+    return f
+
+
+def _sort(raw: str, columns) -> list:
+    out = []
+    for term in _terms("sort", raw):
+        if ":" in term:
+            name, _, direction = term.partition(":")
+        else:
+            name, _, direction = term.partition(" ")
+        name, direction = name.strip(), direction.strip().lower() or "asc"
+        if direction not in _DIRECTIONS:
+            raise QueryError(
+                f"Query parameter 'sort': direction '{direction}' for '{name}' "
+                "must be ASC, DES or DESC."
+            )
+        _column("sort", name, columns)
+        out.append((name, None, _DIRECTIONS[direction]))
+    return out
+
+
+def _sort_function(raw: str, columns) -> list:
+    out = []
+    for term in _terms("sort_function", raw):
+        parts = term.split(":")
+        if len(parts) not in (2, 3):
+            raise QueryError(
+                f"Query parameter 'sort_function': '{term}' must be function:column[:asc|desc]."
+            )
+        fn, name = parts[0].strip().lower(), parts[1].strip()
+        direction = parts[2].strip().lower() if len(parts) == 3 else "asc"
+        if fn not in SORT_FUNCTIONS:
+            raise QueryError(
+                f"Query parameter 'sort_function': unknown function '{fn}' "
+                f"(functions: {', '.join(SORT_FUNCTIONS)})."
+            )
+        if direction not in _DIRECTIONS:
+            raise QueryError(
+                f"Query parameter 'sort_function': direction '{direction}' must be asc or desc."
+            )
+        f = _column("sort_function", name, columns)
+        if not f.is_string:
+            raise QueryError(
+                f"Query parameter 'sort_function': column '{name}' is not a string field."
+            )
+        out.append((name, fn, _DIRECTIONS[direction]))
+    return out
+
+
+def _terms(param: str, raw: str) -> list[str]:
+    terms = [t.strip() for t in raw.split(",")]
+    if any(not t for t in terms):
+        raise QueryError(f"Query parameter '{param}' has an empty term in '{raw}'.")
+    return terms
+
+
+def _pairs(param: str, raw: str):
+    for term in _terms(param, raw):
+        name, sep, value = term.partition(":")
+        if not sep or not name:
+            raise QueryError(f"Query parameter '{param}': '{term}' must be field:value.")
+        yield name.strip(), value
+
+
+def _search(raw: str, columns, q: TableQuery):
+    for name, rest in _pairs("search", raw):
+        f = _column("search", name, columns)
+        try:
+            if isinstance(f, Timestamp):
+                m = _DT_PAIR.fullmatch(rest)
+                if not m:
+                    raise FieldError(
+                        f"needs an ISO datetime or two separated by ':' (got '{rest}')."
+                    )
+                low, high = m.group(1), m.group(2)
+            else:
+                low, sep, high = rest.partition(":")
+                high = high if sep else None
+            if high is None:
+                q.exact[name] = f.parse_text(low)
+            else:
+                q.between[name] = (f.parse_text(low), f.parse_text(high))
+        except FieldError as exc:
+            raise QueryError(f"Query parameter 'search': field '{name}' {exc}") from None

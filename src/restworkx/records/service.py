@@ -1,0 +1,337 @@
+"""The rules for records, independent of HTTP (the import worker uses them too)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import utcnow
+from ..declarations.fields import FieldError, format_datetime
+from ..declarations.objects import ObjectSpec
+from ..errors import BadRequest, Conflict
+from ..queries import TableQuery
+
+
+class ValidationContext:
+    """What field rules may consult: the application and its settings."""
+
+    def __init__(self, app, settings_loader):
+        self.app = app
+        self._load = settings_loader
+        self._settings = None
+
+    @property
+    def settings(self) -> dict:
+        if self._settings is None:
+            self._settings = self._load()
+        return self._settings
+
+
+@dataclass
+class Change:
+    record: Any
+    created: bool
+    fields: dict = field(default_factory=dict)
+
+
+def describe_key(spec: ObjectSpec, values: dict) -> str:
+    return ", ".join(f"{k}='{values.get(k)}'" for k in spec.unique)
+
+
+class RecordService:
+    def __init__(self, dbsession, app, username: str, settings_loader):
+        self.db = dbsession
+        self.app = app
+        self.username = username
+        self.ctx = ValidationContext(app, settings_loader)
+
+    # -- reading -------------------------------------------------------------
+    def find(self, spec: ObjectSpec, keys: dict, *, archived: bool = False, lock=False):
+        model = spec.model
+        stmt = select(model).where(*(getattr(model, k) == v for k, v in keys.items()))
+        stmt = stmt.where(
+            model.archived_at.is_not(None) if archived else model.archived_at.is_(None)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.db.execute(stmt).scalars().first()
+
+    def list(self, spec: ObjectSpec, keys: dict, query: TableQuery, caller_scope):
+        t = spec.model.__table__
+        where = [t.c.archived_at.is_not(None) if query.archive else t.c.archived_at.is_(None)]
+        where += [t.c[k] == v for k, v in keys.items()]
+        where += self.scope_filter(spec, caller_scope)
+        strings = [n for n, f in spec.public_fields.items() if f.is_string]
+        where += query.where(t, strings)
+        total = self.db.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+        rows = []
+        if query.limit and total > query.offset:
+            cols = [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
+            stmt = (
+                select(*cols)
+                .where(*where)
+                .order_by(*query.order_by(t, spec.default_sort))
+                .limit(query.limit)
+                .offset(query.offset)
+            )
+            rows = self.db.execute(stmt).mappings().all()
+        return rows, total
+
+    def scope_filter(self, spec: ObjectSpec, caller_scope) -> list:
+        sp, sub = caller_scope
+        sp_col, sub_col = spec.scope
+        t = spec.model.__table__
+        out = []
+        if sp is not None and sp_col:
+            out.append(t.c[sp_col] == sp)
+            if sub is not None and sub_col:
+                out.append(t.c[sub_col] == sub)
+        return out
+
+    # -- validation ------------------------------------------------------------
+    def clean(self, spec: ObjectSpec, body: Any, *, path_keys: dict, existing=None) -> tuple:
+        """Return (values, changed) for a create (existing None) or an update."""
+        if not isinstance(body, dict):
+            raise BadRequest(f"{spec.class_name}(): the request body must be a JSON object.")
+        public = spec.public_fields
+        for name in body:
+            if name not in public:
+                raise BadRequest(
+                    spec.error(
+                        name, f"is not a field of {spec.class_name} (fields: {', '.join(public)})."
+                    )
+                )
+        for name, value in path_keys.items():
+            if name in body and body[name] != value:
+                raise BadRequest(
+                    spec.error(name, f"is '{body[name]}' in the body but '{value}' in the path.")
+                )
+        if existing is None:
+            values = {n: f.initial() for n, f in spec.fields.items()}
+            incoming = {**path_keys, **body}
+            names = list(public)
+        else:
+            values = {n: getattr(existing, n) for n in spec.fields}
+            incoming = body
+            names = [n for n in public if n in body]
+            for name in names:
+                if name in spec.immutable and body[name] != values[name]:
+                    raise BadRequest(
+                        spec.error(name, "is part of the record's key and cannot be changed.")
+                    )
+        changed = {}
+        for name in names:
+            f = public[name]
+            try:
+                value = f.clean(incoming.get(name), self.ctx)
+            except FieldError as exc:
+                raise BadRequest(spec.error(name, exc)) from None
+            if existing is None or value != values[name]:
+                changed[name] = value
+            values[name] = value
+        if spec.derive is not None:
+            try:
+                spec.derive(values)
+            except FieldError as exc:
+                raise BadRequest(spec.error(spec.path[0], exc)) from None
+        for check in spec.checks:
+            try:
+                check(values, self.ctx)
+            except FieldError as exc:
+                blamed = exc.field or spec.path[0]
+                if existing is None or blamed in changed:
+                    raise BadRequest(spec.error(blamed, exc)) from None
+        return values, changed
+
+    def parents(self, spec: ObjectSpec, values: dict) -> list[tuple[str, ObjectSpec, dict]]:
+        """(blamed field, parent spec, parent keys) for every record this one hangs under."""
+        if spec.parents_of is not None:
+            refs = spec.parents_of(values)
+            blamed = spec.path[0]
+        elif spec.parent is not None:
+            refs = [(spec.parent.object, {p: values[c] for p, c in spec.parent.keys.items()})]
+            blamed = next(iter(spec.parent.keys.values()))
+        else:
+            refs = []
+        return [(blamed, self.app.objects[obj], keys) for obj, keys in refs]
+
+    def check_parents(self, spec: ObjectSpec, values: dict) -> None:
+        for blamed, pspec, keys in self.parents(spec, values):
+            model = pspec.model
+            stmt = select(model.id).where(
+                model.archived_at.is_(None), *(getattr(model, k) == v for k, v in keys.items())
+            )
+            # FOR SHARE: an archive of the parent waits for this insert, never races it.
+            if self.db.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(read=True)
+            if self.db.execute(stmt).first() is None:
+                named = "/".join(str(v) for v in keys.values())
+                raise BadRequest(
+                    spec.error(blamed, f"names a {pspec.class_name} '{named}' that does not exist.")
+                )
+
+    # -- writing ---------------------------------------------------------------
+    def create(self, spec: ObjectSpec, body: Any, path_keys: dict) -> Change:
+        values, changed = self.clean(spec, body, path_keys=path_keys)
+        unique = {k: values[k] for k in spec.unique}
+        if self.find(spec, unique) is not None:
+            raise Conflict(f"A {spec.class_name} with {describe_key(spec, values)} already exists.")
+        self.check_parents(spec, values)
+        now = utcnow()
+        record = spec.model(
+            **values,
+            created=now,
+            modified=now,
+            created_by=self.username,
+            modified_by=self.username,
+        )
+        self.db.add(record)
+        self.db.flush()
+        return Change(record, True, changed)
+
+    def update(self, spec: ObjectSpec, record, body: Any) -> Change:
+        path_keys = {k: getattr(record, k) for k in spec.path}
+        values, changed = self.clean(spec, body, path_keys=path_keys, existing=record)
+        for name, value in values.items():
+            if getattr(record, name) != value:
+                setattr(record, name, value)
+        if changed:
+            record.modified, record.modified_by = utcnow(), self.username
+        self.db.flush()
+        return Change(record, False, changed)
+
+    # -- archive, restore, purge -----------------------------------------------
+    def descendants(self, spec: ObjectSpec, values: dict):
+        """(spec, where-clauses) for everything that hangs under a record."""
+        out = []
+        if spec.container:
+            sp, sub = spec.scope_of(values)
+            for other in self.app.objects.values():
+                if other is spec:
+                    continue
+                sp_col, sub_col = other.scope
+                if not sp_col or (sub is not None and not sub_col):
+                    continue
+                t = other.model.__table__
+                clauses = [t.c[sp_col] == sp]
+                if sub is not None:
+                    clauses.append(t.c[sub_col] == sub)
+                out.append((other, clauses))
+        else:
+            for other in self.app.objects.values():
+                if other.parent is not None and other.parent.object == spec.name:
+                    t = other.model.__table__
+                    clauses = [t.c[c] == values[p] for p, c in other.parent.keys.items()]
+                    out.append((other, clauses))
+        return out
+
+    def archive(self, spec: ObjectSpec, record) -> str:
+        values = {n: getattr(record, n) for n in spec.fields}
+        if self.find(spec, {k: values[k] for k in spec.unique}, archived=True) is not None:
+            raise Conflict(
+                f"The archive already holds a {spec.class_name} with "
+                f"{describe_key(spec, values)}; purge it first."
+            )
+        batch, now = str(uuid.uuid4()), utcnow()
+        record.archived_at, record.archive_batch = now, batch
+        try:
+            self.db.flush()
+            for other, clauses in self.descendants(spec, values):
+                t = other.model.__table__
+                self.db.execute(
+                    update(t)
+                    .where(t.c.archived_at.is_(None), *clauses)
+                    .values(archived_at=now, archive_batch=batch)
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"The archive already holds a record with the same key as one under this "
+                f"{spec.class_name}; purge that record first."
+            ) from None
+        self._drop_tokens(batch)
+        return batch
+
+    def restore(self, spec: ObjectSpec, record) -> None:
+        values = {n: getattr(record, n) for n in spec.fields}
+        if self.find(spec, {k: values[k] for k in spec.unique}) is not None:
+            raise Conflict(
+                f"A live {spec.class_name} with {describe_key(spec, values)} already exists; "
+                "it cannot be restored over."
+            )
+        for _blamed, pspec, keys in self.parents(spec, values):
+            if self.find(pspec, keys) is None:
+                named = "/".join(str(v) for v in keys.values())
+                raise Conflict(f"The {pspec.class_name} '{named}' is not live; restore it first.")
+        batch = record.archive_batch
+        record.archived_at, record.archive_batch = None, None
+        try:
+            self.db.flush()
+            for other, clauses in self.descendants(spec, values):
+                t = other.model.__table__
+                self.db.execute(
+                    update(t)
+                    .where(t.c.archive_batch == batch, *clauses)
+                    .values(archived_at=None, archive_batch=None)
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"A live record has the same key as one archived with this {spec.class_name}; "
+                "archive or rename it first."
+            ) from None
+
+    def purge(self, spec: ObjectSpec, record) -> None:
+        values = {n: getattr(record, n) for n in spec.fields}
+        batch = record.archive_batch
+        for other, clauses in self.descendants(spec, values):
+            t = other.model.__table__
+            if other.name == "administrator":
+                self._drop_admin_tokens(select(t.c.id).where(t.c.archive_batch == batch, *clauses))
+            self.db.execute(delete(t).where(t.c.archive_batch == batch, *clauses))
+        if spec.name == "administrator":
+            self._drop_admin_tokens(select(spec.model.id).where(spec.model.id == record.id))
+        self.db.delete(record)
+        self.db.flush()
+
+    def _drop_tokens(self, batch: str) -> None:
+        admin = self.app.objects["administrator"].model
+        self._drop_admin_tokens(select(admin.id).where(admin.archive_batch == batch))
+
+    def _drop_admin_tokens(self, ids_select) -> None:
+        from ..auth.models import Token
+
+        self.db.execute(
+            delete(Token).where(Token.app == self.app.short_name, Token.admin_id.in_(ids_select))
+        )
+
+
+META = ("created", "created_by", "modified", "modified_by")
+
+
+def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:
+    """A record (ORM object or row mapping) in the envelope's record form."""
+    get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
+    identifier = {k: get(k) for k in spec.path}
+    meta = {
+        "created": format_datetime(get("created")),
+        "created_by": get("created_by"),
+        "modified": format_datetime(get("modified")),
+        "modified_by": get("modified_by"),
+    }
+    archived = get("archived_at")
+    if archived is not None:
+        meta["archived"] = format_datetime(archived)
+    uri = "/".join([api_base, spec.name, *(quote(str(v), safe=":") for v in identifier.values())])
+    return {
+        "scope": spec.name,
+        "meta": meta,
+        "links": {"self": {"scope": spec.name, "identifier": identifier, "uri": uri}},
+        "attributes": {n: _plain(get(n)) for n in spec.public_fields},
+    }
+
+
+def _plain(value):
+    return format_datetime(value) if hasattr(value, "isoformat") else value

@@ -1,0 +1,193 @@
+"""Thin views over RecordService: list, read, create, modify, archive."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pyramid.httpexceptions import HTTPForbidden
+
+from ..api import (
+    NO_PERMISSION_REQUIRED,
+    api_view,
+    audit_after_commit,
+    method_not_allowed,
+    read_json,
+)
+from ..envelope import Envelope
+from ..errors import BadRequest, NotFound
+from ..queries import QueryError, parse, parse_bool
+from ..resources import Collection, Item
+from ..security import caller_scope
+from .service import serialize
+
+ARCHIVED_MESSAGE = "Record successfully archived or restored."
+
+
+def _one(request, context, record, *, code=200, message="") -> Envelope:
+    data = [serialize(context.spec, record, request.api_base, quote)]
+    return Envelope(data=data, total=1, page_size=1, code=code, message=message)
+
+
+def _query(request, spec):
+    try:
+        return parse(request.GET, spec.public_fields)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _archive_flag(request) -> bool:
+    try:
+        return parse_bool("archive", request.GET.get("archive", "false"))
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+@api_view(context=Collection, request_method="GET", permission="list")
+def list_records(context, request):
+    spec = context.spec
+    query = _query(request, spec)
+    rows, total = request.records.list(spec, context.key_values, query, caller_scope(request))
+    data = [serialize(spec, row, request.api_base, quote) for row in rows]
+    return Envelope(
+        data=data, total=total, page_size=query.limit, offset=query.offset, archive=query.archive
+    )
+
+
+@api_view(context=Item, request_method="GET", permission="view")
+def get_record(context, request):
+    spec = context.spec
+    archived = _query(request, spec).archive
+    record = request.records.find(spec, context.key_values, archived=archived)
+    if record is None:  # "Not provisioned" is a success with no data.
+        return Envelope(data=[], total=0, page_size=1, archive=archived)
+    env = _one(request, context, record)
+    env.archive = archived
+    return env
+
+
+def _create(context, request):
+    spec = context.spec
+    if not spec.writable:
+        raise method_not_allowed(_allowed(context))
+    body = read_json(request)
+    keys = dict(context.key_values)
+    if isinstance(body, dict):
+        # The body may name deeper keys than the path: check 'create' where it lands.
+        for name in spec.path:
+            if name not in keys and name in body:
+                keys[name] = body[name]
+            else:
+                break
+    target = _collection_for(context, keys)
+    if not request.has_permission("create", target):
+        raise HTTPForbidden()
+    change = request.records.create(spec, body, context.key_values)
+    audit_after_commit(
+        request,
+        fields=_safe_fields(spec, change.fields),
+        identifier="/".join(str(getattr(change.record, k)) for k in spec.path),
+    )
+    return _created(request, context, change.record)
+
+
+def _created(request, context, record) -> Envelope:
+    env = _one(request, context, record)
+    hook = request.registry.get("after_create", {}).get(context.spec.name)
+    if hook is not None:
+        env.extra_meta.update(hook(request, record))
+    return env
+
+
+def _collection_for(context, keys: dict) -> Collection:
+    spec = context.spec
+    ordered = []
+    for name in spec.path[:-1]:
+        if name not in keys or not isinstance(keys[name], str):
+            break
+        ordered.append(keys[name])
+    api_root = context
+    while isinstance(api_root, Collection | Item):
+        api_root = api_root.__parent__
+    return Collection(spec, tuple(ordered), api_root, spec.name)
+
+
+@api_view(context=Collection, request_method="POST", permission="list")
+def create_record(context, request):
+    return _create(context, request)
+
+
+@api_view(context=Item, request_method="POST", permission="list")
+def create_record_at(context, request):
+    return _create(context, request)
+
+
+@api_view(context=Item, request_method="PUT", permission="edit")
+def put_record(context, request):
+    spec = context.spec
+    if not spec.writable:
+        raise method_not_allowed(_allowed(context))
+    body = read_json(request)
+    record = request.records.find(spec, context.key_values)
+    if record is None:
+        if not request.has_permission("create", context.__parent__):
+            raise HTTPForbidden()
+        change = request.records.create(spec, body, context.key_values)
+    else:
+        change = request.records.update(spec, record, body)
+    audit_after_commit(
+        request,
+        fields=_safe_fields(spec, change.fields),
+        outcome="created" if change.created else "modified",
+    )
+    if change.created:
+        return _created(request, context, change.record)
+    return _one(request, context, change.record)
+
+
+@api_view(context=Item, request_method="DELETE", permission="archive")
+def delete_record(context, request):
+    spec = context.spec
+    if not spec.writable:
+        raise method_not_allowed(_allowed(context))
+    archived = _archive_flag(request)
+    try:
+        restore = parse_bool("restore", request.GET.get("restore", "false"))
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    if restore and not archived:
+        raise BadRequest("Restoring needs both archive=true and restore=true.")
+    service = request.records
+    record = service.find(spec, context.key_values, archived=archived, lock=True)
+    what = f"{spec.class_name} '{'/'.join(context.keys)}'"
+    if record is None:
+        where = "in the archive" if archived else "live"
+        raise NotFound(f"{what} does not exist {where}.")
+    if not archived:
+        service.archive(spec, record)
+        action = "archived"
+    elif restore:
+        service.restore(spec, record)
+        action = "restored"
+    else:
+        service.purge(spec, record)
+        action = "purged"
+    audit_after_commit(request, outcome=action)
+    return Envelope(data=[], total=0, code=205, message=ARCHIVED_MESSAGE, archive=archived)
+
+
+def _allowed(context) -> tuple[str, ...]:
+    if not context.spec.writable:
+        return ("GET",)
+    if context.is_item:
+        return ("GET", "POST", "PUT", "DELETE")
+    return ("GET", "POST")
+
+
+@api_view(context=Collection, permission=NO_PERMISSION_REQUIRED)
+@api_view(context=Item, permission=NO_PERMISSION_REQUIRED)
+def no_such_method(context, request):
+    return method_not_allowed(_allowed(context))
+
+
+def _safe_fields(spec, fields: dict) -> dict:
+    return {k: v for k, v in fields.items() if k in spec.public_fields}

@@ -1,0 +1,144 @@
+"""One security policy: a token names an administrator; its role and
+permission groups become principals that the resources' ACLs grant.
+
+A principal reads "<scope>/<object>/<permission>", e.g.
+"sp:acme/subscriber/edit"; ACLs list the scopes a path names, so rights
+never leak outside the caller's service provider or subscriber.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from sqlalchemy import select
+
+from .db import utcnow
+from .declarations.roles import PLATFORM, Role, parse_role, scope_chain
+
+
+@dataclass
+class Identity:
+    admin_id: int
+    username: str
+    role: Role
+    groups: list[str]
+    principals: set[str] = field(default_factory=set)
+
+    @property
+    def role_id(self) -> str:
+        return self.role.role_id
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def principals_for(app, role: Role, groups: list[str]) -> set[str]:
+    if role.kind == "platform_owner" and not groups:
+        return {"platform_owner", Authenticated, Everyone, "authenticated"}
+    scope = role.scope
+    ancestors = scope_chain(role.sp, role.sub)[:-1]
+    out = {Authenticated, Everyone, "authenticated"}
+    for obj, perms in app.rights(role.kind, groups).items():
+        for perm in perms:
+            out.add(f"{scope}/{obj}/{perm}")
+        if "view" in perms:
+            out.update(f"{a}/{obj}/list" for a in (*ancestors, scope))
+            out.update(f"up:{a}/{obj}/view" for a in ancestors)
+    return out
+
+
+def parse_authorization(header: str) -> str | None:
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() in ("basic", "bearer") and value.strip():
+        return value.strip()
+    return None
+
+
+class SecurityPolicy:
+    def identity(self, request) -> Identity | None:
+        return request.identity_cached
+
+    def authenticated_userid(self, request):
+        identity = request.identity
+        return identity.username if identity else None
+
+    def permits(self, request, context, permission):
+        identity = request.identity
+        principals = identity.principals if identity else {Everyone}
+        return ACLHelper().permits(context, principals, permission)
+
+    def remember(self, request, userid, **kw):
+        return []
+
+    def forget(self, request, **kw):
+        return []
+
+
+def load_identity(request) -> Identity | None:
+    """Look the bearer token up once per request; say why when it fails."""
+    from .auth.models import Token
+
+    request.auth_failure = None
+    app = getattr(request, "application", None)
+    header = request.headers.get("Authorization")
+    if app is None:
+        return None
+    if not header:
+        request.auth_failure = (
+            "Authentication required: send the header 'Authorization: Basic <token>' "
+            "with a token from POST /authenticate."
+        )
+        return None
+    token = parse_authorization(header)
+    if token is None:
+        request.auth_failure = (
+            "The Authorization header must be 'Basic <token>' or 'Bearer <token>'."
+        )
+        return None
+    admin_model = app.objects["administrator"].model
+    row = request.dbsession.execute(
+        select(
+            Token.expires_at,
+            admin_model.id,
+            admin_model.username,
+            admin_model.role_id,
+            admin_model.permissions,
+            admin_model.archived_at,
+        )
+        .join(admin_model, admin_model.id == Token.admin_id)
+        .where(Token.token_hash == token_hash(token), Token.app == app.short_name)
+        .where(Token.kind == "session")
+    ).first()
+    if row is None or row.archived_at is not None:
+        request.auth_failure = "The token is not valid; authenticate again."
+        return None
+    if row.expires_at <= utcnow():
+        request.auth_failure = "The token has expired; authenticate again."
+        return None
+    role = parse_role(row.role_id)
+    groups = list(row.permissions or [])
+    return Identity(
+        admin_id=row.id,
+        username=row.username,
+        role=role,
+        groups=groups,
+        principals=principals_for(app, role, groups),
+    )
+
+
+def caller_scope(request) -> tuple[str | None, str | None]:
+    identity = request.identity
+    if identity is None:
+        return (None, None)
+    return (identity.role.sp, identity.role.sub)
+
+
+def includeme(config):
+    config.set_security_policy(SecurityPolicy())
+    config.add_request_method(load_identity, "identity_cached", reify=True)
+
+
+__all__ = ["PLATFORM", "Identity", "SecurityPolicy", "caller_scope", "principals_for"]
