@@ -201,11 +201,16 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("settings", help="read or change an application's settings")
-    s.add_argument("action", choices=("get", "set"))
-    s.add_argument("--app", required=True)
-    s.add_argument("path", nargs="?", default="", help="dotted key, e.g. security.ca_bundle")
-    s.add_argument("value", nargs="?", help="JSON value (or plain text) for set")
-    s.set_defaults(func=cmd_settings)
+    actions = s.add_subparsers(dest="action", required=True)
+    g = actions.add_parser("get", help="print the settings (secrets masked)")
+    g.add_argument("--app", required=True)
+    g.add_argument("path", nargs="?", default="", help="dotted key, e.g. security.ca_bundle")
+    g.set_defaults(func=cmd_settings)
+    g = actions.add_parser("set", help="set one key (checked like a PUT of the API)")
+    g.add_argument("--app", required=True)
+    g.add_argument("path", help="dotted key, e.g. security.ca_bundle")
+    g.add_argument("value", help="a JSON value, or plain text")
+    g.set_defaults(func=cmd_settings)
     return p
 
 

@@ -1,0 +1,92 @@
+"""The installer's commands on a real (temporary) SQLite database."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from restworkx import cli
+
+
+@pytest.fixture
+def ini(tmp_path):
+    path = tmp_path / "test.ini"
+    path.write_text(
+        "[app:main]\n"
+        "use = egg:restworkx\n"
+        f"sqlalchemy.url = sqlite:///{tmp_path}/db/test.sqlite\n"
+        "restworkx.apps = ecf\n"
+        f"restworkx.data_root = {tmp_path}/data\n"
+        "restworkx.argon2_time_cost = 1\n"
+        "restworkx.syslog = off\n"
+    )
+    return str(path)
+
+
+def test_initdb_creates_the_schema_and_is_idempotent(ini, tmp_path, capsys):
+    assert cli.main(["-c", ini, "initdb"]) == 0
+    assert cli.main(["-c", ini, "initdb"]) == 0
+    engine = create_engine(f"sqlite:///{tmp_path}/db/test.sqlite")
+    tables = set(inspect(engine).get_table_names())
+    assert {"ecf_administrator", "ecf_service_provider", "ecf_subscriber", "auth_token"} <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def test_create_admin_reads_the_password_from_stdin(ini, monkeypatch, capsys):
+    cli.main(["-c", ini, "initdb"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    argv = ["-c", ini, "create-admin", "--app", "ecf", "--username", "admin", "--password-stdin"]
+    assert cli.main(argv) == 0
+    assert "created" in capsys.readouterr().out
+    # A second run keeps the first password and says so.
+    monkeypatch.setattr("sys.stdin", io.StringIO("another password\n"))
+    assert cli.main(argv) == 0
+    assert "exists" in capsys.readouterr().out
+
+
+def test_create_admin_generates_a_password_into_the_credentials_file(ini, tmp_path, capsys):
+    cli.main(["-c", ini, "initdb"])
+    creds = tmp_path / "credentials.txt"
+    argv = ["-c", ini, "create-admin", "--app", "ecf", "--username", "admin"]
+    assert cli.main([*argv, "--credentials-file", str(creds)]) == 0
+    app, username, password = creds.read_text().split()
+    assert (app, username) == ("ecf", "admin")
+    assert len(password) >= 12
+    assert oct(creds.stat().st_mode & 0o777) == "0o600"
+    assert password not in capsys.readouterr().out
+
+
+def test_create_admin_refuses_a_short_password(ini, monkeypatch):
+    cli.main(["-c", ini, "initdb"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    argv = ["-c", ini, "create-admin", "--app", "ecf", "--username", "admin", "--password-stdin"]
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert "password_length" in str(exc.value)
+
+
+def test_create_admin_refuses_an_application_not_installed(ini):
+    cli.main(["-c", ini, "initdb"])
+    with pytest.raises(SystemExit, match="not installed"):
+        cli.main(["-c", ini, "create-admin", "--app", "icr", "--username", "admin"])
+
+
+def test_settings_set_and_get(ini, capsys):
+    cli.main(["-c", ini, "initdb"])
+    capsys.readouterr()
+    assert cli.main(["-c", ini, "settings", "set", "--app", "ecf", "security.ca_bundle",
+                     "/etc/ssl/ca.pem"]) == 0
+    capsys.readouterr()
+    assert cli.main(["-c", ini, "settings", "get", "--app", "ecf", "security"]) == 0
+    assert json.loads(capsys.readouterr().out)["ca_bundle"] == "/etc/ssl/ca.pem"
+    with pytest.raises(SystemExit, match="ecf_settings.pin_max"):
+        cli.main(["-c", ini, "settings", "set", "--app", "ecf", "ecf_settings.pin_max", "x"])
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match="no such configuration file"):
+        cli.main(["-c", str(tmp_path / "nope.ini"), "initdb"])
