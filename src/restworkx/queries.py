@@ -87,7 +87,10 @@ class TableQuery:
             col = SORT_FUNCTIONS[fn](c[name]) if fn else c[name]
             out.append(col.desc() if desc else col.asc())
         # Key columns then id keep pages stable whatever the user sorts by.
-        out.extend(c[n].asc() for n in default if not any(o[0] == n for o in self.order))
+        for name in default:
+            bare = name.lstrip("-")
+            if not any(o[0] == bare for o in self.order):
+                out.append(c[bare].desc() if name.startswith("-") else c[bare].asc())
         out.append(c.id.asc())
         return out
 

@@ -154,3 +154,89 @@ def subscriber(fields: dict[str, Field], **kw) -> ObjectSpec:
         doc="A subscriber (not an administrator account).",
         **kw,
     )
+
+
+CDR_DOC = "Call detail records, written by the call-routing side; read-only."
+
+
+def call_detail_record(app: str) -> ObjectSpec:
+    """The ECF/ICR/ISNA record of a call (seed 000 and 003 columns)."""
+    return ObjectSpec(
+        name=f"{app}_cdr",
+        class_name="CallDetailRecord",
+        fields={
+            "original_called_number": Str(64, doc="The number dialled to start the call."),
+            "called_number": Str(64, doc="The number the call was routed to."),
+            "calling_number": Str(64, doc="The number making the call."),
+            "start_time": Timestamp(doc="When the call started (UTC)."),
+            "end_time": Timestamp(doc="When the call ended (UTC)."),
+            "route": Json(doc="The route event; empty when no route was returned."),
+            "service_provider_name": Str(64, doc="The subscriber's service provider."),
+            "subscriber_name": Str(64, doc="The subscriber."),
+            "cdrs": Json(doc="Every event of the call."),
+        },
+        path=("service_provider_name", "subscriber_name", "original_called_number"),
+        scope=("service_provider_name", "subscriber_name"),
+        kind="cdr",
+        keyed=False,
+        writable=False,
+        archivable=False,
+        default_sort=("-start_time",),
+        extra_indexes=(("start_time",),),
+        csv_columns=(
+            "called_number",
+            "subscriber_name",
+            "cdrs",
+            "start_time",
+            "calling_number",
+            "end_time",
+            "original_called_number",
+            "route",
+            "service_provider_name",
+        ),
+        doc=CDR_DOC,
+    )
+
+
+def _derive_job_scope(values: dict) -> None:
+    role = parse_role(values.get("role_id"))
+    values["scope_sp"], values["scope_sub"] = role.sp, role.sub
+
+
+def job() -> ObjectSpec:
+    """An import or export job (seed 003); created and run by the jobs package."""
+    return ObjectSpec(
+        name="job",
+        class_name="Job",
+        fields={
+            "role_id": _RoleField(250, required=True, doc="The role the job runs as."),
+            "job_id": Int(doc="The job's number."),
+            "job_type": Str(16, doc="import or export."),
+            "object": Str(64, doc="The object imported or exported."),
+            "status": Str(16, doc="processing, done, failed."),
+            "in_file": Str(1024, doc="The CSV read by an import."),
+            "out_file": Str(1024, doc="The CSV written: an export, or an import's outcomes."),
+            "progress": Int(doc="Rows handled so far."),
+            "elapsed": Str(32, doc="Seconds the job has run."),
+            "pid": Int(doc="The worker process running the job."),
+            "kwargs": Json(doc="The job's parameters (service_provider_name, filters)."),
+            "output_hash": Str(64, doc="SHA-256 of the out_file once written."),
+            "message": Str(2048, doc="What went wrong, for a failed job."),
+            "scope_sp": Str(64, hidden=True),
+            "scope_sub": Str(64, hidden=True),
+            "attempts": Int(hidden=True, default=0),
+            "started_at": Timestamp(hidden=True),
+            "finished_at": Timestamp(hidden=True),
+            "heartbeat": Timestamp(hidden=True),
+        },
+        path=("role_id", "job_id"),
+        unique=("job_id",),
+        scope=("scope_sp", "scope_sub"),
+        derive=_derive_job_scope,
+        kind="job",
+        writable=False,
+        archivable=False,
+        default_sort=("-job_id",),
+        extra_indexes=(("status",),),
+        doc="Import and export jobs (the Job Logs).",
+    )

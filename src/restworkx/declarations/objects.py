@@ -46,6 +46,12 @@ class ObjectSpec:
     csv_columns: tuple[str, ...] = ()
     doc: str = ""
     writable: bool = True
+    # "record" (the generic views), "cdr" (read-only history, a full path lists),
+    # "job" (the job views); views select on it with the object_kind predicate.
+    kind: str = "record"
+    # Keyed objects have one record per full path; history (CDRs) has many.
+    keyed: bool = True
+    archivable: bool = True
     # A container (service provider, subscriber) takes everything in its scope
     # with it when archived; other objects take their declared children.
     container: bool = False
@@ -99,7 +105,8 @@ class ObjectSpec:
 
     # -- the table -----------------------------------------------------------
     def build_model(self, base, app: str):
-        self.table_name = f"{app}_{self.name}"
+        prefixed = self.name.startswith(f"{app}_")  # ecf_cdr stays ecf_cdr
+        self.table_name = self.name if prefixed else f"{app}_{self.name}"
         attrs: dict[str, Any] = {
             "__tablename__": self.table_name,
             "id": mapped_column(Integer, primary_key=True),
@@ -113,23 +120,25 @@ class ObjectSpec:
         for name, f in self.fields.items():
             attrs[name] = mapped_column(name, f.sa_type(), nullable=not f.required)
         t = self.table_name
-        indexes = [
-            Index(
-                f"uq_{t}_live", *self.unique, unique=True, sqlite_where=LIVE, postgresql_where=LIVE
-            ),
-            Index(
-                f"uq_{t}_archive",
-                *self.unique,
-                unique=True,
-                sqlite_where=ARCHIVED,
-                postgresql_where=ARCHIVED,
-            ),
-            Index(f"ix_{t}_archive_batch", "archive_batch"),
-        ]
-        if self.path != self.unique:
+        indexes = []
+        if self.keyed:
+            for suffix, where in (("live", LIVE), ("archive", ARCHIVED)):
+                indexes.append(
+                    Index(
+                        f"uq_{t}_{suffix}",
+                        *self.unique,
+                        unique=True,
+                        sqlite_where=where,
+                        postgresql_where=where,
+                    )
+                )
+        if self.archivable:
+            indexes.append(Index(f"ix_{t}_archive_batch", "archive_batch"))
+        if self.path != self.unique or not self.keyed:
             indexes.append(Index(f"ix_{t}_path", *self.path))
         scope_cols = tuple(c for c in self.scope if c)
-        if scope_cols and self.unique[: len(scope_cols)] != scope_cols:
+        covered = self.unique if self.keyed else self.path
+        if scope_cols and covered[: len(scope_cols)] != scope_cols:
             indexes.append(Index(f"ix_{t}_scope", *scope_cols))
         for cols in self.extra_indexes:
             indexes.append(Index(f"ix_{t}_{'_'.join(cols)}", *cols))

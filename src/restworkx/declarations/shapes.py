@@ -169,9 +169,11 @@ def openapi_of(shape: Any) -> dict:
 
 
 NUMBER = Text(NUMBER_RE, NUMBER_RULE, 32)
-HHMM = Text(r"(?:[01]\d|2[0-3]):[0-5]\d", "must be a time of day as HH:MM, 00:00 to 23:59.", 5)
+HHMM = Text(
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]", "must be a time of day as HH:MM, 00:00 to 23:59.", 5
+)
 BOOLEAN = Boolean()
 
 
 def digits(length: int) -> Text:
-    return Text(rf"\d{{{length}}}", f"must be exactly {length} digits.", length)
+    return Text(rf"[0-9]{{{length}}}", f"must be exactly {length} digits.", length)

@@ -6,7 +6,9 @@ from ..declarations import shapes as S
 from ..declarations.application import Application, PermissionGroup, all_rights
 from ..declarations.common import (
     administrator,
+    call_detail_record,
     contact_fields,
+    job,
     service_provider,
     subscriber,
     subscriber_keys,
@@ -53,7 +55,7 @@ def _check_pin(values, ctx):
     pin = values.get("pin")
     ecf = ctx.settings["ecf_settings"]
     low, high = ecf["pin_min"], ecf["pin_max"]
-    if pin is not None and not (pin.isdigit() and low <= len(pin) <= high):
+    if pin is not None and not (pin.isascii() and pin.isdigit() and low <= len(pin) <= high):
         span = f"{low}" if low == high else f"{low} to {high}"
         raise FieldError(f"must be {span} digits (ecf_settings pin_min/pin_max).", field="pin")
 
@@ -119,6 +121,8 @@ OBJECTS = {
             "notes",
         ),
     ),
+    "job": job(),
+    "ecf_cdr": call_detail_record("ecf"),
 }
 
 ECF_SETTINGS = {
@@ -185,7 +189,7 @@ application = Application(
             PermissionGroup(
                 "default:platform_owner",
                 ("platform_owner",),
-                all_rights([*list(OBJECTS), "settings", "job", "ecf_cdr"]),
+                all_rights([*OBJECTS, "settings"]),
                 "Everything in the application.",
             ),
             PermissionGroup(

@@ -56,6 +56,8 @@ def list_records(context, request):
 @api_view(context=Item, request_method="GET", permission="view")
 def get_record(context, request):
     spec = context.spec
+    if not spec.keyed:  # history (CDRs): a full path is still a list
+        return list_records(context, request)
     archived = _query(request, spec).archive
     record = request.records.find(spec, context.key_values, archived=archived)
     if record is None:  # "Not provisioned" is a success with no data.
@@ -176,11 +178,12 @@ def delete_record(context, request):
 
 
 def _allowed(context) -> tuple[str, ...]:
-    if not context.spec.writable:
-        return ("GET",)
-    if context.is_item:
-        return ("GET", "POST", "PUT", "DELETE")
-    return ("GET", "POST")
+    spec = context.spec
+    if spec.writable:
+        return ("GET", "POST", "PUT", "DELETE") if context.is_item else ("GET", "POST")
+    if spec.kind == "job" and not context.is_item:
+        return ("GET", "POST")
+    return ("GET",)
 
 
 @api_view(context=Collection, permission=NO_PERMISSION_REQUIRED)
