@@ -43,7 +43,7 @@ def db_url(tmp_path_factory):
 def app_settings(db_url, tmp_path_factory):
     return {
         "sqlalchemy.url": db_url,
-        "restworkx.apps": "ecf",
+        "restworkx.apps": "ecf icr cin isna",
         "restworkx.data_root": str(tmp_path_factory.mktemp("app-manager")),
         "restworkx.argon2_time_cost": "1",
         "restworkx.argon2_memory_cost": "64",
@@ -57,7 +57,7 @@ def engine(app_settings):
 
     from restworkx.cli import alembic_config
 
-    command.upgrade(alembic_config(app_settings), "head")
+    command.upgrade(alembic_config(app_settings), "heads")
     engine = get_engine(app_settings)
     yield engine
     engine.dispose()

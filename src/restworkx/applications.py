@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from .declarations.application import Application
+from .cin import application as cin
 from .ecf import application as ecf
+from .icr import application as icr
+from .isna import application as isna
 
-ALL: dict[str, Application] = {app.short_name: app for app in (ecf,)}
+ALL: dict[str, Application] = {app.short_name: app for app in (ecf, icr, cin, isna)}
 
 
 def installed(settings: dict) -> dict[str, Application]:

@@ -40,7 +40,7 @@ def cmd_initdb(args) -> int:
 
     settings = load_settings(args.config)
     _sqlite_dir(settings["sqlalchemy.url"])
-    command.upgrade(alembic_config(settings), "head")
+    command.upgrade(alembic_config(settings), "heads")
     print("database at head")
     return 0
 

@@ -12,6 +12,8 @@ search          field:value (exact) or field:low:high (between, both ends
 like            substring matched against every string field (any may match)
 icontains       field:value, case-insensitive contains on string fields; an
                 exact search on the same field takes precedence
+regex           field:pattern, a regular expression match on one string field
+                (ICR's audio files: regex=file:^.*?.wav$)
 limit           1..MAX_LIMIT (default 10); 0 answers only records_total
 offset          >= 0 (default 0)
 archive         true reads the archive
@@ -36,6 +38,7 @@ QUERY_PARAMETERS = (
     "like",
     "sort_function",
     "icontains",
+    "regex",
     "limit",
     "offset",
     "archive",
@@ -64,6 +67,7 @@ class TableQuery:
     exact: dict[str, Any] = field(default_factory=dict)
     between: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     icontains: dict[str, str] = field(default_factory=dict)
+    regex: tuple[str, str] | None = None
     like: str | None = None
 
     # -- SQL -----------------------------------------------------------------
@@ -75,6 +79,9 @@ class TableQuery:
         for name, value in self.icontains.items():
             if name not in self.exact:
                 clauses.append(func.lower(c[name]).like(f"%{_escape(value.lower())}%", "\\"))
+        if self.regex:
+            name, pattern = self.regex
+            clauses.append(c[name].regexp_match(pattern))
         if self.like:
             pattern = f"%{_escape(self.like)}%"
             clauses.append(or_(*(c[n].like(pattern, "\\") for n in string_columns)))
@@ -136,6 +143,20 @@ def parse(params, fields: dict[str, Field], *, extra: tuple[str, ...] = ()) -> T
                     f"Query parameter 'icontains': field '{name}' is not a string field."
                 )
             q.icontains[name] = value
+    if get("regex"):
+        name, sep, pattern = get("regex").partition(":")
+        f = _column("regex", name, columns) if sep else None
+        if f is None or not pattern:
+            raise QueryError("Query parameter 'regex' must be field:pattern.")
+        if not f.is_string:
+            raise QueryError(f"Query parameter 'regex': field '{name}' is not a string field.")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise QueryError(
+                f"Query parameter 'regex': '{pattern}' is not valid ({exc})."
+            ) from None
+        q.regex = (name, pattern)
     if get("like") is not None and get("like") != "":
         q.like = get("like")
     return q

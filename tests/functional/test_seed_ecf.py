@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import webtest
+
+from restworkx import main
+
 from .conftest import PASSWORD, SP_BODY, err, ok
 
 JSONAPI = {
@@ -55,7 +59,9 @@ def test_token_is_accepted_as_basic_and_bearer(api, make_admin):
     make_admin("owner")
     token = api.login("owner")
     for scheme in ("Basic", "Bearer"):
-        resp = api.testapp.get("/ecf/api/service_provider", headers={"Authorization": f"{scheme} {token}"})
+        resp = api.testapp.get(
+            "/ecf/api/service_provider", headers={"Authorization": f"{scheme} {token}"}
+        )
         ok(resp.json)
         assert resp.json["meta"]["authorization"] == f"{scheme} {token}"
 
@@ -191,8 +197,10 @@ def test_unauthorized_action(owner, make_admin, api):
     assert owner.get("service_provider/another")["data"] == []
 
 
-def test_ecf_not_installed_is_a_plain_404(testapp):
-    resp = testapp.post(
+def test_ecf_not_installed_is_a_plain_404(app_settings, engine):
+    # An appliance with only ECF installed: ICR's URL is the web server's plain 404.
+    only_ecf = webtest.TestApp(main({}, **{**app_settings, "restworkx.apps": "ecf"}))
+    resp = only_ecf.post(
         "/icr/api/authenticate", '{"username":"u","password":"p"}', expect_errors=True
     )
     assert resp.status_int == 404

@@ -14,7 +14,7 @@ from restworkx.db import Base
 
 def test_migrations_match_the_models(tmp_path):
     url = f"sqlite:///{tmp_path}/m.sqlite"
-    command.upgrade(alembic_config({"sqlalchemy.url": url}), "head")
+    command.upgrade(alembic_config({"sqlalchemy.url": url}), "heads")
     engine = create_engine(url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -23,6 +23,6 @@ def test_migrations_match_the_models(tmp_path):
 
 def test_downgrade_to_base_and_up_again(tmp_path):
     cfg = alembic_config({"sqlalchemy.url": f"sqlite:///{tmp_path}/m.sqlite"})
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")
     command.downgrade(cfg, "base")
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")

@@ -103,6 +103,8 @@ def set_password(db, app, username, token, password, settings: dict):
     if row is None or row[0].expires_at <= utcnow():
         raise Unauthorized(BAD_ONE_TIME)
     _, admin = row
+    if callable(settings):  # an ICR provider may override password_length
+        settings = settings(admin.scope_sp)
     check_password(password, settings)
     admin.password_hash = hash_password(password)
     admin.password_changed = utcnow()

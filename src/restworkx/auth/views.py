@@ -14,6 +14,7 @@ from ..envelope import Envelope, error_response
 from ..errors import BadRequest, NotFound
 from ..mail import send_token_mail
 from ..resources import ApiRoot, Item
+from ..settings.service import SettingsService
 from . import service
 
 
@@ -67,7 +68,7 @@ def activate(context, request):
         body.get("username"),
         body.get("token"),
         body.get("password"),
-        request.app_settings,
+        lambda sp: SettingsService.for_request(request).effective(sp=sp),
     )
     audit_after_commit(
         request,
@@ -78,6 +79,9 @@ def activate(context, request):
         outcome="password set",
     )
     return Envelope(data=[], message="Password set; authenticate with the new password.")
+
+
+RECOVERY_SENT = "If the account exists, a recovery message was sent."
 
 
 @api_view(context=Item, name="reset", request_method="POST", permission=NO_PERMISSION_REQUIRED)
@@ -94,19 +98,20 @@ def reset(context, request):
         if may_edit:
             raise NotFound(f"Administrator '{'/'.join(context.keys)}' does not exist.")
         # Self-service recovery never tells whether the account exists.
-        return Envelope(data=[], message="If the account exists, a recovery message was sent.")
+        return Envelope(data=[], message=RECOVERY_SENT)
+    if use_email and not admin.email:
+        if not may_edit:
+            return Envelope(data=[], message=RECOVERY_SENT)
+        raise BadRequest("Administrator(): Field 'email' is empty; no mail can be sent.")
     token = service.issue(request.dbsession, request.application.short_name, admin.id, "reset")
     audit_after_commit(request, outcome="password reset")
     if use_email:
-        if admin.email:
-            send_token_mail(
-                settings, "recover", admin.email, admin.username, request.application, token
-            )
-        elif not may_edit:
-            return Envelope(data=[], message="If the account exists, a recovery message was sent.")
-        else:
-            raise BadRequest("Administrator(): Field 'email' is empty; no mail can be sent.")
-        return Envelope(data=[], message="A recovery message was sent.")
+        send_token_mail(
+            settings, "recover", admin.email, admin.username, request.application, token
+        )
+        # The same answer as for a missing account, unless the caller may see the account.
+        message = "A recovery message was sent." if may_edit else RECOVERY_SENT
+        return Envelope(data=[], message=message)
     return Envelope(data=[{"token": token}])
 
 

@@ -26,7 +26,8 @@ class SettingsSpec:
     shape: Any  # a shapes.Obj checking the whole document
     installer_keys: tuple[str, ...] = ()  # top-level keys written by the installer
     secrets: tuple[tuple[str, ...], ...] = ()  # paths never shown in clear
-    overridable: bool = False  # ICR's __override__ mechanism
+    # Paths a platform owner may let service providers override (ICR __override__).
+    overridable: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -49,6 +49,7 @@ class Field:
         hidden: bool = False,
         secret: bool = False,
         nullable: bool = True,
+        readonly: bool = False,
     ):
         self.name = ""  # set by ObjectSpec
         self.required = required
@@ -57,6 +58,7 @@ class Field:
         self.label = label
         self.hidden = hidden  # stored, never accepted from clients
         self.secret = secret
+        self.readonly = readonly  # shown, but set by the server only
         self.nullable = nullable
 
     def bind(self, name: str) -> Field:
@@ -122,7 +124,7 @@ class Str(Field):
         if value is None:
             if self.required:
                 raise FieldError("is required, but missing.")
-            return None
+            return self.initial()
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldError(f"must be a string, not {json_type(value)}.")
         value = str(value)
@@ -183,13 +185,41 @@ class Number(Str):
         super().__init__(32, pattern=NUMBER_RE, rule=NUMBER_RULE, **kw)
 
 
+# Abbreviations North American carriers use for number time zones (ICR's "CST").
+TZ_ABBREVIATIONS = (
+    "UTC",
+    "GMT",
+    "EST",
+    "EDT",
+    "CST",
+    "CDT",
+    "MST",
+    "MDT",
+    "PST",
+    "PDT",
+    "AKST",
+    "AKDT",
+    "HST",
+    "AST",
+    "NST",
+)
+
+
 class Timezone(Str):
-    def __init__(self, **kw):
-        kw.setdefault("doc", "An IANA time zone name such as America/New_York, or empty.")
+    def __init__(self, *, abbreviations: bool = False, **kw):
+        kw.setdefault(
+            "doc",
+            "An IANA time zone name such as America/New_York"
+            + (" or an abbreviation such as CST" if abbreviations else "")
+            + ("." if kw.get("required") else ", or empty."),
+        )
         super().__init__(64, **kw)
+        self.abbreviations = abbreviations
 
     def clean(self, value, ctx=None):
         value = super().clean(value, ctx)
+        if value and self.abbreviations and value.upper() in TZ_ABBREVIATIONS:
+            return value.upper()  # ISNA's seed sends "gmt"
         if value and value not in available_timezones():
             raise FieldError(f"'{value}' is not a known time zone (for example America/New_York).")
         return value
@@ -322,6 +352,19 @@ class Timestamp(Field):
         return self._doc({"type": "string", "format": "date-time"})
 
 
+class Blob(Field):
+    """Bytes stored with the record (audio files), never in the JSON body."""
+
+    searchable = False
+    python_type = bytes
+
+    def sa_type(self):
+        return LargeBinary()
+
+    def openapi(self):
+        return self._doc({"type": "string", "contentMediaType": "application/octet-stream"})
+
+
 class Json(Field):
     """A JSON document, checked by a shape function that raises FieldError."""
 
@@ -363,7 +406,11 @@ class Json(Field):
         return "" if value is None else json.dumps(value, separators=(",", ":"))
 
     def openapi(self):
-        return self._doc(dict(self.schema) if self.schema else {})
+        if self.schema:
+            return self._doc(dict(self.schema))
+        # No explicit schema: the shape that checks the value describes it.
+        shaped = getattr(self.shape, "openapi", None)
+        return self._doc(shaped() if shaped else {})
 
 
 def json_type(value: Any) -> str:

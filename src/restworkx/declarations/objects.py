@@ -33,6 +33,18 @@ class Parent:
 
 
 @dataclass
+class Blob:
+    """An object whose records carry bytes: uploaded with the record, downloaded by GET."""
+
+    field: str
+    content_type: str
+    check: Callable[[bytes], None]
+    name_field: str
+    size_field: str | None = None
+    max_bytes: int = 50 * 1024 * 1024
+
+
+@dataclass
 class ObjectSpec:
     name: str
     class_name: str
@@ -49,6 +61,7 @@ class ObjectSpec:
     # "record" (the generic views), "cdr" (read-only history, a full path lists),
     # "job" (the job views); views select on it with the object_kind predicate.
     kind: str = "record"
+    blob: Blob | None = None
     # Keyed objects have one record per full path; history (CDRs) has many.
     keyed: bool = True
     archivable: bool = True
@@ -81,6 +94,10 @@ class ObjectSpec:
     @property
     def public_fields(self) -> dict[str, Field]:
         return {n: f for n, f in self.fields.items() if not f.hidden and not f.secret}
+
+    @property
+    def writable_fields(self) -> dict[str, Field]:
+        return {n: f for n, f in self.public_fields.items() if not f.readonly}
 
     @property
     def columns(self) -> dict[str, Field]:

@@ -20,3 +20,4 @@ class ObjectKind:
 def includeme(config):
     config.add_view_predicate("object_kind", ObjectKind)
     config.scan(".views")
+    config.scan(".blobs")

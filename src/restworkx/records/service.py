@@ -97,14 +97,17 @@ class RecordService:
         """Return (values, changed) for a create (existing None) or an update."""
         if not isinstance(body, dict):
             raise BadRequest(f"{spec.class_name}(): the request body must be a JSON object.")
-        public = spec.public_fields
+        public = spec.writable_fields
         for name in body:
             if name not in public:
-                raise BadRequest(
-                    spec.error(
-                        name, f"is not a field of {spec.class_name} (fields: {', '.join(public)})."
-                    )
+                if name in spec.public_fields and body[name] == _current(existing, name):
+                    continue  # a read-only field echoed back unchanged
+                rule = (
+                    "is set by the server and cannot be given."
+                    if name in spec.public_fields
+                    else f"is not a field of {spec.class_name} (fields: {', '.join(public)})."
                 )
+                raise BadRequest(spec.error(name, rule))
         for name, value in path_keys.items():
             if name in body and body[name] != value:
                 raise BadRequest(
@@ -309,6 +312,10 @@ class RecordService:
 
 
 META = ("created", "created_by", "modified", "modified_by")
+
+
+def _current(record, name):
+    return getattr(record, name, None) if record is not None else None
 
 
 def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:

@@ -14,6 +14,7 @@ FACILITIES = (*tuple(f"LOCAL{i}" for i in range(8)), "USER", "DAEMON", "SYSLOG")
 INSTALLER_KEYS = (
     ("menu_forwarding_configuration_file",),
     ("routing_engine_uri",),
+    ("screening_engine_uri",),
     ("download_directory",),
     ("upload_directory",),
     ("job_log_directory",),
@@ -65,10 +66,24 @@ class _Port:
         return {"type": ["integer", "string"]}
 
 
-def common_settings(app: str, sections: dict, *, check=None, extra_top=None) -> SettingsSpec:
+def common_settings(
+    app: str,
+    sections: dict,
+    *,
+    check=None,
+    extra_top=None,
+    overridable=(),
+    without=(),
+    overrides=None,
+    extend=None,
+) -> SettingsSpec:
     """Build an application's settings: common keys plus its own sections.
 
-    ``sections`` maps a top-level key to (defaults, shape).
+    ``sections`` maps a top-level key to (defaults, shape). Where an
+    application's seed differs from the common document: ``without`` lists
+    paths (tuples of keys) it does not have, ``overrides`` is deep-merged into
+    the common defaults (seed values), and ``extend`` adds keys to a common
+    section, ``{section: {key: (default, shape)}}`` (web_settings.number_mask).
     """
     base = f"/var/opt/xpressworkx/app-manager/{app}"
     defaults = {
@@ -229,6 +244,16 @@ def common_settings(app: str, sections: dict, *, check=None, extra_top=None) -> 
     for key, (section_defaults, section_shape) in {**sections, **(extra_top or {})}.items():
         defaults[key] = section_defaults
         shape[key] = section_shape
+    for section, keys in (extend or {}).items():
+        common = shape[section]
+        shape[section] = S.Obj({**common.schema, **{k: v[1] for k, v in keys.items()}})
+        defaults[section] = {**defaults[section], **{k: v[0] for k, v in keys.items()}}
+    defaults = deep_merge(defaults, overrides or {})
+    for path in without:
+        parent_defaults, parent_shape = get_path(defaults, path[:-1]), shape
+        for key in path[:-1]:
+            parent_shape = parent_shape[key].schema
+        del parent_defaults[path[-1]], parent_shape[path[-1]]
 
     doc_shape = S.Obj(shape)
 
@@ -242,8 +267,9 @@ def common_settings(app: str, sections: dict, *, check=None, extra_top=None) -> 
     return SettingsSpec(
         defaults=defaults,
         shape=validate,
-        installer_keys=INSTALLER_KEYS,
+        installer_keys=tuple(p for p in INSTALLER_KEYS if has_path(defaults, p)),
         secrets=SECRETS,
+        overridable=tuple(overridable),
     )
 
 

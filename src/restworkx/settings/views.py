@@ -30,7 +30,11 @@ def get_settings(context, request):
 @api_view(context=SettingsResource, request_method="PUT", permission="edit")
 def put_settings(context, request):
     service = SettingsService.for_request(request)
-    doc, change = service.update(read_json(request), request.identity.username)
+    identity = request.identity
+    # A platform owner changes the application's settings; a service provider
+    # administrator (allowed here only where __override__ is on) its own values.
+    sp = identity.role.sp if identity.role.kind != "platform_owner" else None
+    doc, change = service.update(read_json(request), identity.username, sp=sp)
     secrets = request.application.settings.secrets
     audit_after_commit(request, object="settings", fields=mask(change, secrets))
     return Envelope(data=[_record(mask(doc, secrets))])
