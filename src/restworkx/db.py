@@ -39,6 +39,8 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
+    # LIKE is case-sensitive on PostgreSQL: make the embedded default agree.
+    cur.execute("PRAGMA case_sensitive_like=ON")
     cur.close()
 
 

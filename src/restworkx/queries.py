@@ -92,14 +92,23 @@ class TableQuery:
         out = []
         for name, fn, desc in self.order:
             col = SORT_FUNCTIONS[fn](c[name]) if fn else c[name]
-            out.append(col.desc() if desc else col.asc())
+            out.append(_direction(col, desc))
         # Key columns then id keep pages stable whatever the user sorts by.
         for name in default:
             bare = name.lstrip("-")
             if not any(o[0] == bare for o in self.order):
-                out.append(c[bare].desc() if name.startswith("-") else c[bare].asc())
+                out.append(_direction(c[bare], name.startswith("-")))
         out.append(c.id.asc())
         return out
+
+
+def _direction(col, desc: bool):
+    # Empty values last when ascending, first when descending, on every backend
+    # (PostgreSQL's default; SQLite would put them first). Required columns hold
+    # no empty values and keep a plain order, which an index can serve.
+    if getattr(col, "nullable", True) is False:
+        return col.desc() if desc else col.asc()
+    return col.desc().nulls_first() if desc else col.asc().nulls_last()
 
 
 def _escape(value: str) -> str:

@@ -157,7 +157,7 @@ class RecordService:
             blamed = spec.path[0]
         elif spec.parent is not None:
             refs = [(spec.parent.object, {p: values[c] for p, c in spec.parent.keys.items()})]
-            blamed = next(iter(spec.parent.keys.values()))
+            blamed = list(spec.parent.keys.values())[-1]  # the key naming the parent itself
         else:
             refs = []
         return [(blamed, self.app.objects[obj], keys) for obj, keys in refs]
@@ -182,7 +182,7 @@ class RecordService:
         values, changed = self.clean(spec, body, path_keys=path_keys)
         unique = {k: values[k] for k in spec.unique}
         if self.find(spec, unique) is not None:
-            raise Conflict(f"A {spec.class_name} with {describe_key(spec, values)} already exists.")
+            raise Conflict(f"{_a(spec)} with {describe_key(spec, values)} already exists.")
         self.check_parents(spec, values)
         now = utcnow()
         record = spec.model(
@@ -236,7 +236,7 @@ class RecordService:
         values = {n: getattr(record, n) for n in spec.fields}
         if self.find(spec, {k: values[k] for k in spec.unique}, archived=True) is not None:
             raise Conflict(
-                f"The archive already holds a {spec.class_name} with "
+                f"The archive already holds {_a(spec).lower()} with "
                 f"{describe_key(spec, values)}; purge it first."
             )
         batch, now = str(uuid.uuid4()), utcnow()
@@ -312,6 +312,12 @@ class RecordService:
 
 
 META = ("created", "created_by", "modified", "modified_by")
+
+
+def _a(spec) -> str:
+    """'A Subscriber', 'An Administrator'."""
+    article = "An" if spec.class_name[:1] in "AEIOU" else "A"
+    return f"{article} {spec.class_name}"
 
 
 def _current(record, name):
