@@ -19,6 +19,9 @@ tests_require = [
     "pytest-xdist>=3.5",
     "WebTest>=3.0",
     "ruff>=0.6",
+    "aiosmtpd>=1.4",
+    "openapi-spec-validator>=0.7",
+    "schemathesis>=4.0",
 ]
 
 setup(

@@ -46,7 +46,12 @@ def principals_for(app, role: Role, groups: list[str]) -> set[str]:
             out.add(f"{scope}/{obj}/{perm}")
         if "view" in perms:
             out.update(f"{a}/{obj}/list" for a in (*ancestors, scope))
-            out.update(f"up:{a}/{obj}/view" for a in ancestors)
+            # Only the records that are the caller's own ancestors (its service
+            # provider) may be read from below, not what else lives up there
+            # (that provider's or the platform's administrators, jobs, ...).
+            spec = app.objects.get(obj)
+            if spec is not None and spec.container:
+                out.update(f"up:{a}/{obj}/view" for a in ancestors)
     return out
 
 

@@ -50,6 +50,7 @@ class Field:
         secret: bool = False,
         nullable: bool = True,
         readonly: bool = False,
+        masked: bool = False,
     ):
         self.name = ""  # set by ObjectSpec
         self.required = required
@@ -59,6 +60,7 @@ class Field:
         self.hidden = hidden  # stored, never accepted from clients
         self.secret = secret
         self.readonly = readonly  # shown, but set by the server only
+        self.masked = masked  # a credential (a PIN): never written to the audit log
         self.nullable = nullable
 
     def bind(self, name: str) -> Field:

@@ -47,8 +47,8 @@ FORWARD_PLAN_ENTRY = S.Obj(
 )
 
 
-def _json(shape, doc, default=list):
-    return Json(shape, default=default, schema=S.openapi_of(shape), doc=doc)
+def _json(shape, doc, default=list, **kw):
+    return Json(shape, default=default, schema=S.openapi_of(shape), doc=doc, **kw)
 
 
 def _check_pin(values, ctx):
@@ -72,10 +72,14 @@ def _check_speed_calls(values, ctx):
 
 SUBSCRIBER_FIELDS = {
     **subscriber_keys(),
-    "pin": Str(32, required=True, doc="PIN for the IVR; digits, pin_min to pin_max long."),
+    "pin": Str(
+        32, required=True, masked=True, doc="PIN for the IVR; digits, pin_min to pin_max long."
+    ),
     "timezone": Timezone(),
     "call_manager": Bool(doc="May use acceptance lists and forwarding schedules."),
-    "screening": _json(SCREENING, "Call screening: {active, pin (4 digits)}.", default=dict),
+    "screening": _json(
+        SCREENING, "Call screening: {active, pin (4 digits)}.", default=dict, masked=True
+    ),
     "account_lock": Bool(doc="Locked after too many invalid PIN entries."),
     **contact_fields(),
     "display_name": Str(250, doc="Display name."),

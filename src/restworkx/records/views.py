@@ -18,6 +18,7 @@ from ..errors import BadRequest, NotFound
 from ..queries import QueryError, parse, parse_bool
 from ..resources import Collection, Item
 from ..security import caller_scope
+from ..settings.schema import MASK
 from .service import serialize
 
 ARCHIVED_MESSAGE = "Record successfully archived or restored."
@@ -88,6 +89,7 @@ def _create(context, request):
         request,
         fields=_safe_fields(spec, change.fields),
         identifier="/".join(str(getattr(change.record, k)) for k in spec.path),
+        outcome="created",
     )
     return _created(request, context, change.record)
 
@@ -193,4 +195,9 @@ def no_such_method(context, request):
 
 
 def _safe_fields(spec, fields: dict) -> dict:
-    return {k: v for k, v in fields.items() if k in spec.public_fields}
+    """What the audit log may show: public fields, credentials masked."""
+    return {
+        k: (MASK if spec.fields[k].masked else v)
+        for k, v in fields.items()
+        if k in spec.public_fields
+    }
