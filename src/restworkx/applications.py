@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .declarations.application import Application
 from .cin import application as cin
+from .declarations.application import Application
 from .ecf import application as ecf
 from .icr import application as icr
 from .isna import application as isna

@@ -129,7 +129,8 @@ def test_unknown_keys_are_refused(owner):
     before = settings(owner)
     assert err(put(owner, {"colour": "red"}), 400) == "Settings(): Field 'colour' is not a setting."
     message = err(put(owner, {"ecf_settings": {"colour": "red"}}), 400)
-    assert message.startswith("Settings(): Field 'ecf_settings' has an unknown key 'colour'")
+    assert message.startswith("Settings(): Field 'ecf_settings.colour' is not a setting (allowed: ")
+    assert "allowed: allowed" not in message and "pin_max" in message
     assert settings(owner) == before
 
 

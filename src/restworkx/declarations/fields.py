@@ -130,6 +130,8 @@ class Str(Field):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldError(f"must be a string, not {json_type(value)}.")
         value = str(value)
+        if "\x00" in value:
+            raise FieldError("may not contain NUL characters.")
         if len(value) > self.max_length:
             raise FieldError(f"is limited to {self.max_length} characters (got {len(value)}).")
         if self.required and value == "":

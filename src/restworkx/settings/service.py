@@ -210,7 +210,7 @@ def _settings_error(exc: FieldError) -> str:
     if msg.startswith("."):
         path, _, rest = msg[1:].partition(" ")
         if rest.startswith("has an unknown key"):
-            key, allowed = rest.split("'")[1], rest.partition("(")[2].rstrip(").")
+            key, allowed = rest.split("'")[1], rest.partition("(allowed: ")[2].rstrip(").")
             return f"Settings(): Field '{path}.{key}' is not a setting (allowed: {allowed})."
         return f"Settings(): Field '{path}' {rest}"
     if msg.startswith("has an unknown key"):
