@@ -12,7 +12,8 @@ $(STAMP): setup.py
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
-# Start the API on the embedded SQLite database under ./var, with a
+# Start the API (with its job worker and maintenance scheduler: scripts/run-dev)
+# on the embedded SQLite database under ./var, with a
 # platform_owner "admin" per installed application (credentials in var/credentials.txt).
 run: $(STAMP)
 	mkdir -p var
@@ -21,7 +22,7 @@ run: $(STAMP)
 	  $(BIN)/restworkx -c development.ini create-admin --app $$app --username admin \
 	    --credentials-file var/credentials.txt; done
 	@echo "credentials (application username password): var/credentials.txt"
-	$(BIN)/restworkx -c development.ini serve
+	BIN=$(BIN) scripts/run-dev development.ini
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

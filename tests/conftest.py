@@ -47,6 +47,8 @@ def app_settings(db_url, tmp_path_factory):
         "restworkx.data_root": str(tmp_path_factory.mktemp("app-manager")),
         "restworkx.argon2_time_cost": "1",
         "restworkx.argon2_memory_cost": "64",
+        # Tests change tokens behind the app's back; test_identity_cache.py covers the cache.
+        "restworkx.identity_cache_seconds": "0",
         "restworkx.syslog": "off",
     }
 

@@ -45,9 +45,23 @@ def read_json(request, *, required: bool = True):
             raise BadRequest("The request body is empty; send a JSON object.")
         return {}
     try:
-        return orjson.loads(body)
+        doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+    if b"\\u0000" in body and _holds_nul(doc):
+        # PostgreSQL stores no NUL in text or JSONB: refuse it here, not with a 500.
+        raise BadRequest("The request body holds a NUL character (\\u0000); no field takes it.")
+    return doc
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def api_base(request) -> str:

@@ -176,6 +176,65 @@ def cmd_settings(args) -> int:
         db.close()
 
 
+def cmd_worker(args) -> int:
+    from .jobs.worker import Worker
+    from .logs import configure_logging
+
+    settings = load_settings(args.config)
+    configure_logging(settings)
+    worker = Worker(settings)
+    if args.once:
+        ran = worker.run_once()
+        print(f"{ran} job(s) run")
+        return 0
+    worker.run_forever(poll=args.poll)
+    return 0
+
+
+def cmd_maintenance(args) -> int:
+    import json
+
+    from . import maintenance
+    from .logs import configure_logging
+
+    settings = load_settings(args.config)
+    configure_logging(settings)
+    report = maintenance.run(settings)
+    print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+def cmd_scheduler(args) -> int:
+    from . import maintenance
+    from .logs import configure_logging
+
+    settings = load_settings(args.config)
+    configure_logging(settings)
+    maintenance.scheduler(settings)
+    return 0
+
+
+def cmd_load_cdrs(args) -> int:
+    from . import applications
+    from .jobs.cdrs import load_cdrs
+
+    settings = load_settings(args.config)
+    app = applications.installed(settings).get(args.app)
+    if app is None:
+        raise SystemExit(f"restworkx: application '{args.app}' is not installed here")
+    db = session_for(settings)
+    try:
+        fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # noqa: SIM115
+        with fh:
+            loaded, errors = load_cdrs(db, app, fh)
+    finally:
+        db.close()
+    for number, message in errors[:100]:
+        print(f"{args.file}:{number}: {message}", file=sys.stderr)
+    print(f"{args.app}: {loaded} call detail records loaded, {len(errors)} lines refused")
+    return 1 if errors else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="restworkx", description=__doc__)
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="the ini file")
@@ -211,6 +270,21 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("path", help="dotted key, e.g. security.ca_bundle")
     g.add_argument("value", help="a JSON value, or plain text")
     g.set_defaults(func=cmd_settings)
+    s = sub.add_parser("worker", help="run import and export jobs (foreground)")
+    s.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
+    s.add_argument("--poll", type=float, default=1.0, help="seconds between queue polls")
+    s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("maintenance", help="the nightly maintenance, once")
+    s.set_defaults(func=cmd_maintenance)
+
+    s = sub.add_parser("scheduler", help="run maintenance at every local midnight (foreground)")
+    s.set_defaults(func=cmd_scheduler)
+
+    s = sub.add_parser("load-cdrs", help="load call detail records from JSON lines")
+    s.add_argument("--app", required=True)
+    s.add_argument("file", help="a file of JSON lines, or - for standard input")
+    s.set_defaults(func=cmd_load_cdrs)
     return p
 
 

@@ -133,6 +133,9 @@ def parse(params, fields: dict[str, Field], *, extra: tuple[str, ...] = ()) -> T
         if name not in QUERY_PARAMETERS and name not in IGNORED_PARAMETERS and name not in extra:
             allowed = ", ".join(QUERY_PARAMETERS)
             raise QueryError(f"Unknown query parameter '{name}' (allowed: {allowed}).")
+    for name, value in params.items():
+        if "\x00" in value:
+            raise QueryError(f"Query parameter '{name}' holds a NUL character.")
     get = params.get
     q.limit = _int("limit", get("limit"), DEFAULT_LIMIT, 0, MAX_LIMIT)
     q.offset = _int("offset", get("offset"), 0, 0, None)

@@ -117,6 +117,8 @@ class Collection(_Keyed):
         return object_acl(self.spec.name, self.chain, item=False)
 
     def __getitem__(self, key):
+        if "\x00" in key:  # no record's key holds NUL (PostgreSQL cannot even compare it)
+            raise KeyError(key)
         keys = (*self.keys, key)
         if len(keys) < len(self.spec.path):
             return Collection(self.spec, keys, self, key)

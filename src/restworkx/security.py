@@ -9,10 +9,11 @@ never leak outside the caller's service provider or subscriber.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .db import utcnow
 from .declarations.roles import PLATFORM, Role, parse_role, scope_chain
@@ -82,10 +83,45 @@ class SecurityPolicy:
         return []
 
 
-def load_identity(request) -> Identity | None:
-    """Look the bearer token up once per request; say why when it fails."""
+# A validated token's identity is kept this long per process, sparing the token
+# query on most requests. A token revoked by another process (logout, archive,
+# new password) is honoured here for at most this long; in this process the
+# cache is dropped at once (forget_identities). Set by restworkx.identity_cache_seconds.
+IDENTITY_TTL = 5.0
+_IDENTITIES: dict[tuple[str, str], tuple[float, object, Identity]] = {}
+_IDENTITY_MAX = 10_000
+_TOKEN_STATEMENTS: dict[str, object] = {}
+
+
+def forget_identities() -> None:
+    _IDENTITIES.clear()
+
+
+def _token_statement(app):
     from .auth.models import Token
 
+    stmt = _TOKEN_STATEMENTS.get(app.short_name)
+    if stmt is None:
+        admin = app.objects["administrator"].model
+        stmt = (
+            select(
+                Token.expires_at,
+                admin.id,
+                admin.username,
+                admin.role_id,
+                admin.permissions,
+                admin.archived_at,
+            )
+            .join(admin, admin.id == Token.admin_id)
+            .where(Token.token_hash == bindparam("token_hash"), Token.app == app.short_name)
+            .where(Token.kind == "session")
+        )
+        _TOKEN_STATEMENTS[app.short_name] = stmt
+    return stmt
+
+
+def load_identity(request) -> Identity | None:
+    """Look the bearer token up once per request; say why when it fails."""
     request.auth_failure = None
     app = getattr(request, "application", None)
     header = request.headers.get("Authorization")
@@ -103,20 +139,12 @@ def load_identity(request) -> Identity | None:
             "The Authorization header must be 'Basic <token>' or 'Bearer <token>'."
         )
         return None
-    admin_model = app.objects["administrator"].model
-    row = request.dbsession.execute(
-        select(
-            Token.expires_at,
-            admin_model.id,
-            admin_model.username,
-            admin_model.role_id,
-            admin_model.permissions,
-            admin_model.archived_at,
-        )
-        .join(admin_model, admin_model.id == Token.admin_id)
-        .where(Token.token_hash == token_hash(token), Token.app == app.short_name)
-        .where(Token.kind == "session")
-    ).first()
+    key = (app.short_name, token_hash(token))
+    now = time.monotonic()
+    cached = _IDENTITIES.get(key)
+    if cached is not None and cached[0] > now and cached[1] > utcnow():
+        return cached[2]
+    row = request.dbsession.execute(_token_statement(app), {"token_hash": key[1]}).first()
     if row is None or row.archived_at is not None:
         request.auth_failure = "The token is not valid; authenticate again."
         return None
@@ -125,13 +153,19 @@ def load_identity(request) -> Identity | None:
         return None
     role = parse_role(row.role_id)
     groups = list(row.permissions or [])
-    return Identity(
+    identity = Identity(
         admin_id=row.id,
         username=row.username,
         role=role,
         groups=groups,
         principals=principals_for(app, role, groups),
     )
+    ttl = request.registry.settings.get("restworkx.identity_cache_seconds", IDENTITY_TTL)
+    if float(ttl) > 0:
+        if len(_IDENTITIES) >= _IDENTITY_MAX:
+            _IDENTITIES.clear()
+        _IDENTITIES[key] = (now + float(ttl), row.expires_at, identity)
+    return identity
 
 
 def caller_scope(request) -> tuple[str | None, str | None]:

@@ -78,12 +78,16 @@ def test_create_admin_refuses_an_application_not_installed(ini):
 def test_settings_set_and_get(ini, capsys):
     cli.main(["-c", ini, "initdb"])
     capsys.readouterr()
-    assert cli.main(["-c", ini, "settings", "set", "--app", "ecf", "security.ca_bundle",
-                     "/etc/ssl/ca.pem"]) == 0
+    assert (
+        cli.main(
+            ["-c", ini, "settings", "set", "--app", "ecf", "security.ca_bundle", "/etc/ssl/ca.pem"]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert cli.main(["-c", ini, "settings", "get", "--app", "ecf", "security"]) == 0
     assert json.loads(capsys.readouterr().out)["ca_bundle"] == "/etc/ssl/ca.pem"
-    with pytest.raises(SystemExit, match="ecf_settings.pin_max"):
+    with pytest.raises(SystemExit, match=r"ecf_settings\.pin_max"):
         cli.main(["-c", ini, "settings", "set", "--app", "ecf", "ecf_settings.pin_max", "x"])
 
 

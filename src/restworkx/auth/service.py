@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from ..db import utcnow
 from ..errors import BadRequest, Unauthorized
-from ..security import token_hash
+from ..security import forget_identities, token_hash
 from .models import ONE_TIME_HOURS, SESSION_HOURS, Token
 from .passwords import hash_password, verify_password
 
@@ -111,6 +111,7 @@ def set_password(db, app, username, token, password, settings: dict):
     admin.failed_logins, admin.locked_until = 0, None
     # A new password ends every session and uses the token up.
     db.execute(delete(Token).where(Token.app == app.short_name, Token.admin_id == admin.id))
+    forget_identities()
     db.flush()
     return admin
 

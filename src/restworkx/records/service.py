@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
@@ -67,7 +68,7 @@ class RecordService:
         where += self.scope_filter(spec, caller_scope)
         strings = [n for n, f in spec.public_fields.items() if f.is_string]
         where += query.where(t, strings)
-        total = self.db.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+        total = self._count(t, where, (spec.table_name, keys, caller_scope, query))
         rows = []
         if query.limit and total > query.offset:
             cols = [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
@@ -80,6 +81,46 @@ class RecordService:
             )
             rows = self.db.execute(stmt).mappings().all()
         return rows, total
+
+    def _count(self, table, where: list, key) -> int:
+        """records_total; totals of COUNT_CACHE_MIN or more are kept COUNT_CACHE_SECONDS
+        per process, since counting a million rows costs more than the page itself."""
+        if COUNT_CACHE_SECONDS > 0:
+            name, keys, scope, query = key
+            ident = (
+                name,
+                tuple(sorted(keys.items())),
+                scope,
+                query.archive,
+                tuple(sorted(query.exact.items())),
+                tuple(sorted(query.between.items())),
+                tuple(sorted(query.icontains.items())),
+                query.regex,
+                query.like,
+            )
+            hit = _COUNTS.get(ident)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
+        total = self.db.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+        if COUNT_CACHE_SECONDS > 0 and total >= COUNT_CACHE_MIN:
+            if len(_COUNTS) > 1000:
+                _COUNTS.clear()
+            _COUNTS[ident] = (time.monotonic() + COUNT_CACHE_SECONDS, total)
+        return total
+
+    def find_row(self, spec: ObjectSpec, keys: dict, *, archived: bool = False):
+        """One record as a row mapping, for reading: a prebuilt Core statement."""
+        names = tuple(keys)
+        cache_key = (spec.table_name, names, archived)
+        stmt = _FIND_STATEMENTS.get(cache_key)
+        if stmt is None:
+            t = spec.model.__table__
+            cols = [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
+            state = t.c.archived_at.is_not(None) if archived else t.c.archived_at.is_(None)
+            stmt = select(*cols).where(state, *(t.c[n] == bindparam(f"k_{n}") for n in names))
+            _FIND_STATEMENTS[cache_key] = stmt
+        params = {f"k_{n}": v for n, v in keys.items()}
+        return self.db.execute(stmt, params).mappings().first()
 
     def scope_filter(self, spec: ObjectSpec, caller_scope) -> list:
         sp, sub = caller_scope
@@ -305,13 +346,20 @@ class RecordService:
 
     def _drop_admin_tokens(self, ids_select) -> None:
         from ..auth.models import Token
+        from ..security import forget_identities
 
+        forget_identities()
         self.db.execute(
             delete(Token).where(Token.app == self.app.short_name, Token.admin_id.in_(ids_select))
         )
 
 
 META = ("created", "created_by", "modified", "modified_by")
+# Set from restworkx.count_cache_seconds by main(); 0 counts every time.
+COUNT_CACHE_SECONDS = 10.0
+COUNT_CACHE_MIN = 10_000
+_COUNTS: dict = {}
+_FIND_STATEMENTS: dict = {}
 
 
 def _a(spec) -> str:

@@ -60,7 +60,7 @@ def get_record(context, request):
     if not spec.keyed:  # history (CDRs): a full path is still a list
         return list_records(context, request)
     archived = _query(request, spec).archive
-    record = request.records.find(spec, context.key_values, archived=archived)
+    record = request.records.find_row(spec, context.key_values, archived=archived)
     if record is None:  # "Not provisioned" is a success with no data.
         return Envelope(data=[], total=0, page_size=1, archive=archived)
     env = _one(request, context, record)

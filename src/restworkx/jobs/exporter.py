@@ -1,0 +1,73 @@
+"""Export: the documented columns, in order, of the records a role may see.
+
+One query streams the rows (a server-side cursor on PostgreSQL) in the
+order and with the filters of a table query; memory stays bounded whatever
+the number of records. A header row names the columns. Progress and the
+heartbeat go through a second session, so the reading transaction keeps one
+snapshot. A restarted export starts again from the beginning.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+from sqlalchemy import select
+
+from ..declarations.roles import parse_role
+from ..queries import parse
+from ..records.service import RecordService
+from . import csvio
+from .service import elapsed_since, touch
+
+STREAM_ROWS = 2000
+PROGRESS_EVERY = 20000
+
+
+def export_query(app, spec, role_id: str, kwargs: dict | None):
+    t = spec.model.__table__
+    filters = {k: v for k, v in (kwargs or {}).items() if k != "service_provider_name"}
+    query = parse(filters, spec.public_fields)
+    role = parse_role(role_id)
+    service = RecordService(None, app, "system", dict)
+    where = [t.c.archived_at.is_not(None) if query.archive else t.c.archived_at.is_(None)]
+    where += service.scope_filter(spec, (role.sp, role.sub))
+    strings = [n for n, f in spec.public_fields.items() if f.is_string]
+    where += query.where(t, strings)
+    cols = [t.c[c] for c in dict.fromkeys(spec.csv_columns)]
+    return (
+        select(*cols)
+        .where(*where)
+        .order_by(*query.order_by(t, spec.default_sort))
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+
+
+def run_export(read_db, write_db, app, job, lease) -> dict:
+    spec = app.objects[job.object]
+    stmt = export_query(app, spec, job.role_id, job.kwargs)
+    fields = [spec.fields[c] for c in spec.csv_columns]
+    names = list(spec.csv_columns)
+    count = 0
+    tmp = job.out_file + ".part"
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        buf = io.StringIO()
+        w = csvio.writer(buf)
+        w.writerow(names)
+        conn = read_db.connection(execution_options={"stream_results": True})
+        result = conn.execute(stmt)
+        for part in result.partitions(STREAM_ROWS):
+            for row in part:
+                w.writerow([f.to_csv(v) for f, v in zip(fields, row, strict=True)])
+            count += len(part)
+            fh.write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+            if count % PROGRESS_EVERY < len(part):
+                touch(write_db, app, lease, progress=count, elapsed=elapsed_since(job.started_at))
+                write_db.commit()
+        fh.flush()
+        os.fsync(fh.fileno())
+    read_db.rollback()
+    os.replace(tmp, job.out_file)
+    return {"rows": count}

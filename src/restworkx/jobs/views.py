@@ -1,0 +1,238 @@
+"""The job endpoints: submit, list and show jobs; upload an import's CSV;
+download a job's out_file. Registered with ``object_kind="job"`` so they win
+over the generic record views on ``/<app>/api/job/...``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import quote
+
+from pyramid.authorization import ACLHelper
+from pyramid.httpexceptions import HTTPForbidden
+from pyramid.response import FileResponse
+
+from ..api import api_view, audit_after_commit, read_json
+from ..declarations.fields import FieldError, format_datetime
+from ..declarations.roles import parse_role, scope_chain
+from ..envelope import Envelope
+from ..errors import BadRequest, NotFound
+from ..queries import QueryError, parse
+from ..resources import Collection, Item, object_acl
+from ..security import caller_scope
+from . import service as jobs
+
+UPLOAD = "upload"
+MAX_UPLOAD = 2 * 1024 * 1024 * 1024
+
+
+def serialize_job(job, api_base: str) -> dict:
+    get = job.__getitem__ if hasattr(job, "keys") else job.__getattribute__
+    return {
+        "scope": "job",
+        "meta": {
+            "modified_by": get("modified_by"),
+            "txnid": None,
+            "modified": format_datetime(get("modified")),
+            "created_by": get("created_by"),
+            "created": format_datetime(get("created")),
+        },
+        "links": {
+            "self": {
+                "scope": "job",
+                "identifier": {"job_id": get("job_id"), "out_file": get("out_file")},
+                "uri": f"{api_base}/job/{quote(get('role_id'), safe=':')}/{get('job_id')}",
+            }
+        },
+        "attributes": {
+            "status": get("status"),
+            "out_file": get("out_file"),
+            "pid": get("pid"),
+            "object": get("object"),
+            "job_type": get("job_type"),
+            "job_id": get("job_id"),
+            "elapsed": get("elapsed"),
+            "in_file": get("in_file"),
+            "kwargs": get("kwargs"),
+            "progress": get("progress"),
+            "role_id": get("role_id"),
+            "output_hash": get("output_hash"),
+            "message": get("message"),
+        },
+    }
+
+
+def _executable(request) -> dict:
+    expected = f"restworkx-{request.application.short_name}"
+    given = request.GET.get("executable")
+    if given is None:
+        raise BadRequest(f"The query parameter 'executable={expected}' is required for a job.")
+    if given != expected:
+        raise BadRequest(f"The query parameter 'executable' must be {expected} (got '{given}').")
+    return {"executable": expected}
+
+
+def _role_id(context, request) -> str:
+    if context.keys:
+        return context.keys[0]
+    return request.identity.role_id  # POST /job: the caller's own role
+
+
+def _check_role(role_id: str):
+    try:
+        return parse_role(role_id)
+    except FieldError as exc:
+        raise BadRequest(f"Job(): Field 'role_id' {exc}") from None
+
+
+@api_view(context=Collection, object_kind="job", request_method="POST", permission="list")
+def submit_job(context, request):
+    meta = _executable(request)
+    role_id = _role_id(context, request)
+    role = _check_role(role_id)
+    target = Collection(context.spec, (role.role_id,), context.__parent__, role.role_id)
+    if context.keys:
+        target = context
+    if not request.has_permission("create", target):
+        raise HTTPForbidden()
+    body = read_json(request)
+    app = request.application
+    if isinstance(body, dict) and isinstance(body.get("object"), str):
+        spec = app.object(body["object"])
+        if spec is not None:
+            # The caller must hold the right within the role's scope, and the job runs
+            # with the role's rights: both must allow creating (import) or reading (export).
+            perm = "create" if body.get("job_type") == "import" else "list"
+            if not _role_may(request, app, role, spec.name, perm):
+                raise HTTPForbidden()
+    job = jobs.submit(
+        request.dbsession,
+        app,
+        request.registry.settings,
+        role.role_id,
+        body,
+        request.identity.username,
+    )
+    audit_after_commit(
+        request,
+        identifier=f"{job.role_id}/{job.job_id}",
+        outcome=f"{job.job_type} queued",
+        fields={
+            k: getattr(job, k) for k in ("job_type", "object", "in_file", "out_file", "kwargs")
+        },
+    )
+    return Envelope(
+        data=[serialize_job(job, request.api_base)], total=1, page_size=1, extra_meta=meta
+    )
+
+
+class _Scope:
+    def __init__(self, obj: str, role):
+        self.__acl__ = object_acl(obj, scope_chain(role.sp, role.sub), item=False)
+
+
+def _role_may(request, app, role, obj: str, perm: str) -> bool:
+    principals = request.identity.principals
+    if not ACLHelper().permits(_Scope(obj, role), principals, perm):
+        return False
+    if role.kind == "platform_owner":
+        return True
+    needed = "create" if perm == "create" else "view"
+    return needed in app.rights(role.kind, None).get(obj, set())
+
+
+@api_view(context=Collection, object_kind="job", request_method="GET", permission="list")
+def list_jobs(context, request):
+    spec = context.spec
+    try:
+        query = parse(request.GET, spec.public_fields)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+    rows, total = request.records.list(spec, context.key_values, query, caller_scope(request))
+    return Envelope(
+        data=[serialize_job(r, request.api_base) for r in rows],
+        total=total,
+        page_size=query.limit,
+        offset=query.offset,
+        archive=query.archive,
+    )
+
+
+def _load(context, request):
+    role_id, job_id = context.keys
+    try:
+        number = int(job_id)
+    except ValueError:
+        return None
+    return request.records.find(context.spec, {"role_id": role_id, "job_id": number})
+
+
+@api_view(context=Item, object_kind="job", request_method="GET", permission="view")
+def show_job(context, request):
+    job = _load(context, request)
+    if job is None:
+        return Envelope(data=[], total=0, page_size=1)
+    return Envelope(data=[serialize_job(job, request.api_base)], total=1, page_size=1)
+
+
+@api_view(context=Item, object_kind="job", request_method="GET", permission="view", name="download")
+def download_out_file(context, request):
+    job = _load(context, request)
+    if job is None:
+        raise NotFound(f"Job '{'/'.join(context.keys)}' does not exist.")
+    if job.status != jobs.DONE or not job.out_file or not os.path.isfile(job.out_file):
+        raise NotFound(f"Job {job.job_id} has no out_file to download yet (status {job.status}).")
+    response = FileResponse(job.out_file, request=request, content_type="text/csv")
+    response.content_disposition = f'attachment; filename="{os.path.basename(job.out_file)}"'
+    if job.output_hash:
+        response.headers["X-Output-Hash"] = job.output_hash
+    return response
+
+
+@api_view(context=Item, object_kind="job", request_method="POST", permission="list")
+def upload_in_file(context, request):
+    """POST /job/<role_id>/upload?filename=x.csv with the CSV as the body (or a
+    multipart form field named 'file'): stores it for an import by that role."""
+    role_id, name = context.keys
+    if name != UPLOAD:
+        raise BadRequest("POST a job to /job/<role_id>; /job/<role_id>/upload takes a CSV file.")
+    role = _check_role(role_id)
+    if not request.has_permission("create", context.__parent__):
+        raise HTTPForbidden()
+    upload_dir, _ = jobs.directories(request.application.short_name, request.registry.settings)
+    field = request.POST.get("file") if request.content_type == "multipart/form-data" else None
+    if field is not None and hasattr(field, "file"):
+        filename, stream = field.filename, field.file
+    else:
+        filename, stream = request.GET.get("filename") or "upload.csv", request.body_file_seekable
+    directory = os.path.join(upload_dir, jobs.upload_subdirectory(role))
+    os.makedirs(directory, exist_ok=True)
+    target = os.path.join(directory, jobs.safe_file_name(filename))
+    digest, size = hashlib.sha256(), 0
+    tmp = target + ".part"
+    with open(tmp, "wb") as fh:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                fh.close()
+                os.unlink(tmp)
+                raise BadRequest("The upload is larger than 2 GiB.")
+            digest.update(chunk)
+            fh.write(chunk)
+    os.replace(tmp, target)
+    audit_after_commit(
+        request,
+        identifier=role.role_id,
+        outcome="uploaded",
+        fields={"in_file": target, "size": size},
+    )
+    return Envelope(
+        data=[
+            {
+                "scope": "upload",
+                "attributes": {"in_file": target, "size": size, "sha256": digest.hexdigest()},
+            }
+        ],
+        total=1,
+        page_size=1,
+    )
