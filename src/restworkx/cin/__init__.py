@@ -148,7 +148,12 @@ def cin_call_detail_record() -> ObjectSpec:
         writable=False,
         archivable=False,
         default_sort=("-start_time",),
-        extra_indexes=(("start_time",), ("cdr_id",)),
+        extra_indexes=(
+            ("start_time",),
+            ("cdr_id",),
+            ("service_provider_name", "start_time"),
+            ("service_provider_name", "subscriber_name", "start_time"),
+        ),
         csv_columns=(
             "cdr_id",
             "start_time",

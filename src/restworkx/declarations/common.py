@@ -182,7 +182,12 @@ def call_detail_record(app: str) -> ObjectSpec:
         writable=False,
         archivable=False,
         default_sort=("-start_time",),
-        extra_indexes=(("start_time",),),
+        # A page of a provider's or subscriber's calls, newest first.
+        extra_indexes=(
+            ("start_time",),
+            ("service_provider_name", "start_time"),
+            ("service_provider_name", "subscriber_name", "start_time"),
+        ),
         csv_columns=(
             "called_number",
             "subscriber_name",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import DateTime, Index, Integer, String, text
@@ -91,11 +92,12 @@ class ObjectSpec:
         self.default_sort = self.default_sort or self.path
 
     # -- declared facts ----------------------------------------------------
-    @property
+    # Declarations are fixed once built: these views are computed once.
+    @cached_property
     def public_fields(self) -> dict[str, Field]:
         return {n: f for n, f in self.fields.items() if not f.hidden and not f.secret}
 
-    @property
+    @cached_property
     def writable_fields(self) -> dict[str, Field]:
         return {n: f for n, f in self.public_fields.items() if not f.readonly}
 
