@@ -77,10 +77,19 @@ def subscriber_rows(n: int):
         ]
 
 
+RUNS: list[str] = []
+
+
 def run_worker(ini: str) -> tuple[float, int]:
     exe = os.path.join(os.path.dirname(sys.executable), "restworkx")
     start = time.monotonic()
-    proc = subprocess.Popen([exe, "-c", ini, "worker", "--once"], stdout=subprocess.DEVNULL)
+    prof = os.environ.get("BENCH_PROFILE")
+    cmd = [exe, "-c", ini, "worker", "--once"]
+    if prof:  # profile the workers: BENCH_PROFILE=/tmp/worker -> /tmp/worker.<n>.prof
+        RUNS.append(prof)
+        out = f"{prof}.{len(RUNS)}.prof"
+        cmd = [sys.executable, "-m", "cProfile", "-o", out, exe, *cmd[1:]]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - start
     if status != 0:
