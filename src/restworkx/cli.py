@@ -124,6 +124,8 @@ def cmd_serve(args) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", int(settings.get("restworkx.threads", 4)))
             self.cfg.set("keepalive", 30)
+            # Let the app answer any method (even "GE") with its real 405 and Allow.
+            self.cfg.set("permit_unconventional_http_method", True)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", settings.get("restworkx.access_log") or None)
             self.cfg.set("proc_name", "restworkx")
