@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import transaction
 import zope.sqlalchemy
 from sqlalchemy import MetaData, engine_from_config, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -56,16 +57,20 @@ def get_tm_session(session_factory, transaction_manager, request=None):
 
 def includeme(config):
     settings = config.get_settings()
-    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm's default manager is the thread-local transaction.manager; the
+    # session factory joins it once, instead of registering seven event listeners
+    # on every request's session (a measurable share of a simple GET).
+    settings.pop("tm.manager_hook", None)
     # Annotating would resolve the identity before traversal names the application.
     settings["tm.annotate_user"] = False
     config.include("pyramid_tm")
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)
+    zope.sqlalchemy.register(session_factory, transaction_manager=transaction.manager)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
 
     def dbsession(request):
-        return get_tm_session(session_factory, request.tm, request=request)
+        return session_factory(info={"request": request})
 
     config.add_request_method(dbsession, reify=True)

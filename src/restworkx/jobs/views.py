@@ -1,6 +1,6 @@
 """The job endpoints: submit, list and show jobs; upload an import's CSV;
-download a job's out_file. Registered with ``object_kind="job"`` so they win
-over the generic record views on ``/<app>/api/job/...``."""
+download a job's out_file. The generic record views dispatch to the handlers
+registered with ``kind_view("job", ...)`` for ``/<app>/api/job/...``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ..declarations.roles import parse_role, scope_chain
 from ..envelope import Envelope
 from ..errors import BadRequest, NotFound
 from ..queries import QueryError, parse
+from ..records.views import kind_view
 from ..resources import Collection, Item, object_acl
 from ..security import caller_scope
 from . import service as jobs
@@ -85,7 +86,7 @@ def _check_role(role_id: str):
         raise BadRequest(f"Job(): Field 'role_id' {exc}") from None
 
 
-@api_view(context=Collection, object_kind="job", request_method="POST", permission="list")
+@kind_view("job", "POST", item=False)
 def submit_job(context, request):
     meta = _executable(request)
     role_id = _role_id(context, request)
@@ -141,7 +142,7 @@ def _role_may(request, app, role, obj: str, perm: str) -> bool:
     return needed in app.rights(role.kind, None).get(obj, set())
 
 
-@api_view(context=Collection, object_kind="job", request_method="GET", permission="list")
+@kind_view("job", "GET", item=False)
 def list_jobs(context, request):
     spec = context.spec
     try:
@@ -167,7 +168,7 @@ def _load(context, request):
     return request.records.find(context.spec, {"role_id": role_id, "job_id": number})
 
 
-@api_view(context=Item, object_kind="job", request_method="GET", permission="view")
+@kind_view("job", "GET", item=True)
 def show_job(context, request):
     job = _load(context, request)
     if job is None:
@@ -189,7 +190,7 @@ def download_out_file(context, request):
     return response
 
 
-@api_view(context=Item, object_kind="job", request_method="POST", permission="list")
+@kind_view("job", "POST", item=True)
 def upload_in_file(context, request):
     """POST /job/<role_id>/upload?filename=x.csv with the CSV as the body (or a
     multipart form field named 'file'): stores it for an import by that role."""

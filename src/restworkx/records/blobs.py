@@ -17,14 +17,13 @@ from urllib.parse import quote
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.response import Response
 
-from ..api import api_view, audit_after_commit, read_json
+from ..api import audit_after_commit, read_json
 from ..declarations.fields import FieldError
 from ..envelope import Envelope
 from ..errors import BadRequest
 from ..queries import QueryError, parse_bool
-from ..resources import Collection, Item
 from .service import serialize
-from .views import _collection_for, _created, _one
+from .views import _collection_for, _created, _one, kind_view
 
 JSON_TYPES = ("application/json", "text/json")
 RAW_TYPES = ("audio/", "application/octet-stream")
@@ -104,17 +103,17 @@ def _create(context, request, keys: dict):
     return _created(request, context, change.record)
 
 
-@api_view(context=Collection, request_method="POST", permission="list", object_kind="blob")
+@kind_view("blob", "POST", item=False)
 def create_blob(context, request):
     return _create(context, request, dict(context.key_values))
 
 
-@api_view(context=Item, request_method="POST", permission="list", object_kind="blob")
+@kind_view("blob", "POST", item=True)
 def create_blob_at(context, request):
     return _create(context, request, dict(context.key_values))
 
 
-@api_view(context=Item, request_method="PUT", permission="edit", object_kind="blob")
+@kind_view("blob", "PUT", item=True)
 def put_blob(context, request):
     spec = context.spec
     record = request.records.find(spec, context.key_values)
@@ -132,7 +131,7 @@ def put_blob(context, request):
     return _one(request, context, record)
 
 
-@api_view(context=Item, request_method="GET", permission="view", object_kind="blob")
+@kind_view("blob", "GET", item=True)
 def download_blob(context, request):
     spec = context.spec
     try:

@@ -23,6 +23,27 @@ from .service import serialize
 
 ARCHIVED_MESSAGE = "Record successfully archived or restored."
 
+# Handlers for objects of another kind (blob, job), by (kind, method, on an item).
+# One view per method and context dispatches to them: predicates per kind would
+# make Pyramid try, and reject with an exception, each kind's view in turn.
+KIND_VIEWS: dict = {}
+
+
+def kind_view(kind: str, method: str, *, item: bool):
+    """Register fn as the handler of one method for one kind of object. It runs
+    under the generic view's permission: list/create on collections, view on
+    GET items, edit on PUT items, list on POST items (create is checked inside)."""
+
+    def register(fn):
+        KIND_VIEWS[(kind, method, item)] = fn
+        return fn
+
+    return register
+
+
+def _special(context, request):
+    return KIND_VIEWS.get((context.spec.kind, request.method, context.is_item))
+
 
 def _one(request, context, record, *, code=200, message="") -> Envelope:
     data = [serialize(context.spec, record, request.api_base, quote)]
@@ -45,6 +66,8 @@ def _archive_flag(request) -> bool:
 
 @api_view(context=Collection, request_method="GET", permission="list")
 def list_records(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     spec = context.spec
     query = _query(request, spec)
     rows, total = request.records.list(spec, context.key_values, query, caller_scope(request))
@@ -56,6 +79,8 @@ def list_records(context, request):
 
 @api_view(context=Item, request_method="GET", permission="view")
 def get_record(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     spec = context.spec
     if not spec.keyed:  # history (CDRs): a full path is still a list
         return list_records(context, request)
@@ -117,16 +142,22 @@ def _collection_for(context, keys: dict) -> Collection:
 
 @api_view(context=Collection, request_method="POST", permission="list")
 def create_record(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     return _create(context, request)
 
 
 @api_view(context=Item, request_method="POST", permission="list")
 def create_record_at(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     return _create(context, request)
 
 
 @api_view(context=Item, request_method="PUT", permission="edit")
 def put_record(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     spec = context.spec
     if not spec.writable:
         raise method_not_allowed(_allowed(context))
@@ -150,6 +181,8 @@ def put_record(context, request):
 
 @api_view(context=Item, request_method="DELETE", permission="archive")
 def delete_record(context, request):
+    if (special := _special(context, request)) is not None:
+        return special(context, request)
     spec = context.spec
     if not spec.writable:
         raise method_not_allowed(_allowed(context))
