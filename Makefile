@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-sqlite test-postgresql clean
+.PHONY: run test lint test-sqlite test-postgresql test-cluster clean
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ test-postgresql: $(STAMP)
 	scripts/ensure-postgresql
 	RESTWORKX_TEST_DB=postgresql $(BIN)/pytest -q -p no:cacheprovider tests/functional
 
-# The whole suite: lint, then SQLite, then PostgreSQL.
-test: lint test-sqlite test-postgresql
+# The appliance bundle on test hosts built from Linux namespaces (root; ~5 min):
+# Debian packages and the Ansible virtualenv come from tests/cluster/bootstrap.sh.
+test-cluster: $(STAMP)
+	bash tests/cluster/bootstrap.sh
+	.venv-deploy/bin/python -m pytest -q -p no:cacheprovider --confcutdir tests/cluster \
+	  -m cluster tests/cluster
+
+# The whole suite: lint, then SQLite, then PostgreSQL, then the cluster tests.
+test: lint test-sqlite test-postgresql test-cluster
 
 clean:
 	rm -rf $(VENV) var

@@ -240,12 +240,19 @@ def cmd_load_cdrs(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="restworkx", description=__doc__)
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help="the ini file")
+    # -c is accepted after the subcommand too: restworkx initdb -c production.ini
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", default=argparse.SUPPRESS, help="the ini file")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("initdb", help="create or upgrade the schema (alembic upgrade head)")
+    s = sub.add_parser(
+        "initdb", parents=[common], help="create or upgrade the schema (alembic upgrade head)"
+    )
     s.set_defaults(func=cmd_initdb)
 
-    s = sub.add_parser("create-admin", help="create a platform_owner administrator")
+    s = sub.add_parser(
+        "create-admin", parents=[common], help="create a platform_owner administrator"
+    )
     s.add_argument("--app", required=True)
     s.add_argument("--username", required=True)
     s.add_argument(
@@ -256,34 +263,42 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--credentials-file", help="append 'app username password' to this file")
     s.set_defaults(func=cmd_create_admin)
 
-    s = sub.add_parser("serve", help="serve the API with gunicorn")
+    s = sub.add_parser("serve", parents=[common], help="serve the API with gunicorn")
     s.add_argument("--bind")
     s.add_argument("--workers", type=int)
     s.set_defaults(func=cmd_serve)
 
-    s = sub.add_parser("settings", help="read or change an application's settings")
+    s = sub.add_parser(
+        "settings", parents=[common], help="read or change an application's settings"
+    )
     actions = s.add_subparsers(dest="action", required=True)
-    g = actions.add_parser("get", help="print the settings (secrets masked)")
+    g = actions.add_parser("get", parents=[common], help="print the settings (secrets masked)")
     g.add_argument("--app", required=True)
     g.add_argument("path", nargs="?", default="", help="dotted key, e.g. security.ca_bundle")
     g.set_defaults(func=cmd_settings)
-    g = actions.add_parser("set", help="set one key (checked like a PUT of the API)")
+    g = actions.add_parser(
+        "set", parents=[common], help="set one key (checked like a PUT of the API)"
+    )
     g.add_argument("--app", required=True)
     g.add_argument("path", help="dotted key, e.g. security.ca_bundle")
     g.add_argument("value", help="a JSON value, or plain text")
     g.set_defaults(func=cmd_settings)
-    s = sub.add_parser("worker", help="run import and export jobs (foreground)")
+    s = sub.add_parser("worker", parents=[common], help="run import and export jobs (foreground)")
     s.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
     s.add_argument("--poll", type=float, default=1.0, help="seconds between queue polls")
     s.set_defaults(func=cmd_worker)
 
-    s = sub.add_parser("maintenance", help="the nightly maintenance, once")
+    s = sub.add_parser("maintenance", parents=[common], help="the nightly maintenance, once")
     s.set_defaults(func=cmd_maintenance)
 
-    s = sub.add_parser("scheduler", help="run maintenance at every local midnight (foreground)")
+    s = sub.add_parser(
+        "scheduler", parents=[common], help="run maintenance at every local midnight (foreground)"
+    )
     s.set_defaults(func=cmd_scheduler)
 
-    s = sub.add_parser("load-cdrs", help="load call detail records from JSON lines")
+    s = sub.add_parser(
+        "load-cdrs", parents=[common], help="load call detail records from JSON lines"
+    )
     s.add_argument("--app", required=True)
     s.add_argument("file", help="a file of JSON lines, or - for standard input")
     s.set_defaults(func=cmd_load_cdrs)
@@ -292,7 +307,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    # Subcommand options may also carry -c after the subcommand name.
     return args.func(args)
 
 

@@ -74,8 +74,10 @@ def run_export(read_db, write_db, app, job, lease) -> dict:
         buf = io.StringIO()
         w = csvio.writer(buf)
         w.writerow(names)
-        conn = read_db.connection(execution_options={"stream_results": True})
-        result = conn.execute(stmt)
+        # On the statement itself: options given to Session.connection() are ignored
+        # once the session holds a connection, and the whole result would be buffered.
+        conn = read_db.connection()
+        result = conn.execute(stmt.execution_options(stream_results=True))
         for part in result.partitions(STREAM_ROWS):
             if stamps:
                 part = [_stamped(row, stamps) for row in part]
