@@ -78,3 +78,39 @@ class Application:
 
 def all_rights(objects) -> dict[str, tuple[str, ...]]:
     return dict.fromkeys(objects, PERMISSIONS)
+
+
+def default_groups(objects, cdr: str, *, provisioned: tuple[str, ...] = ()) -> dict:
+    """The three default groups most applications share: a platform owner does
+    everything; a provider's administrator manages its subscribers, what
+    hangs under them (``provisioned``) and its administrators; a subscriber's
+    administrator edits its subscriber and manages what hangs under it."""
+    under = dict.fromkeys(provisioned, PERMISSIONS)
+    common = {
+        "administrator": PERMISSIONS,
+        "settings": ("view",),
+        "job": ("view", "create"),
+        cdr: ("view",),
+    }
+    what = ", ".join(("subscribers", *provisioned, "administrators")).replace("_", " ")
+    groups = (
+        PermissionGroup(
+            "default:platform_owner",
+            ("platform_owner",),
+            all_rights([*objects, "settings"]),
+            "Everything in the application.",
+        ),
+        PermissionGroup(
+            "default:service_provider",
+            ("service_provider",),
+            {"service_provider": ("view", "edit"), "subscriber": PERMISSIONS, **under, **common},
+            f"Manage the {what} of one service provider.",
+        ),
+        PermissionGroup(
+            "default:subscriber",
+            ("subscriber",),
+            {"service_provider": ("view",), "subscriber": ("view", "edit"), **under, **common},
+            "Manage one subscriber, what hangs under it and its administrators.",
+        ),
+    )
+    return {g.name: g for g in groups}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..declarations import shapes as S
-from ..declarations.application import Application, PermissionGroup, all_rights
+from ..declarations.application import Application, default_groups
 from ..declarations.common import (
     administrator,
     call_detail_record,
@@ -163,23 +163,6 @@ def _check_settings(doc):
         raise FieldError("ecf_settings.pin_min must not exceed ecf_settings.pin_max.")
 
 
-SP_RIGHTS = {
-    "service_provider": ("view", "edit"),
-    "subscriber": ("view", "create", "edit", "archive"),
-    "administrator": ("view", "create", "edit", "archive"),
-    "settings": ("view",),
-    "job": ("view", "create"),
-    "ecf_cdr": ("view",),
-}
-SUB_RIGHTS = {
-    "service_provider": ("view",),
-    "subscriber": ("view", "edit"),
-    "administrator": ("view", "create", "edit", "archive"),
-    "settings": ("view",),
-    "job": ("view", "create"),
-    "ecf_cdr": ("view",),
-}
-
 application = Application(
     short_name="ecf",
     name="Enhanced Call Forwarding",
@@ -187,28 +170,6 @@ application = Application(
     author="IMSWorkX, Inc.",
     objects=OBJECTS,
     settings=common_settings("ecf", ECF_SETTINGS, check=_check_settings),
-    groups={
-        g.name: g
-        for g in (
-            PermissionGroup(
-                "default:platform_owner",
-                ("platform_owner",),
-                all_rights([*OBJECTS, "settings"]),
-                "Everything in the application.",
-            ),
-            PermissionGroup(
-                "default:service_provider",
-                ("service_provider",),
-                SP_RIGHTS,
-                "Manage subscribers and administrators of one service provider.",
-            ),
-            PermissionGroup(
-                "default:subscriber",
-                ("subscriber",),
-                SUB_RIGHTS,
-                "Manage one subscriber and its administrators.",
-            ),
-        )
-    },
+    groups=default_groups(OBJECTS, "ecf_cdr", provisioned=()),
     aliases={"cdr": "ecf_cdr"},
 )

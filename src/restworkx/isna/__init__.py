@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..declarations import shapes as S
-from ..declarations.application import Application, PermissionGroup, all_rights
+from ..declarations.application import Application, default_groups
 from ..declarations.common import (
     administrator,
     call_detail_record,
@@ -92,25 +92,6 @@ SETTINGS = common_settings(
     extend={"web_settings": {"number_mask": ("{+DDD} (DDD) DDD-DDDD", S.Text(max_length=250))}},
 )
 
-_ALL = ("view", "create", "edit", "archive")
-SP_RIGHTS = {
-    "service_provider": ("view", "edit"),
-    "subscriber": _ALL,
-    "number": _ALL,
-    "administrator": _ALL,
-    "settings": ("view",),
-    "job": ("view", "create"),
-    "isna_cdr": ("view",),
-}
-SUB_RIGHTS = {
-    "service_provider": ("view",),
-    "subscriber": ("view", "edit"),
-    "number": _ALL,
-    "administrator": _ALL,
-    "settings": ("view",),
-    "job": ("view", "create"),
-    "isna_cdr": ("view",),
-}
 
 application = Application(
     short_name="isna",
@@ -119,28 +100,6 @@ application = Application(
     author="IMSWorkX, Inc.",
     objects=OBJECTS,
     settings=SETTINGS,
-    groups={
-        g.name: g
-        for g in (
-            PermissionGroup(
-                "default:platform_owner",
-                ("platform_owner",),
-                all_rights([*OBJECTS, "settings"]),
-                "Everything in the application.",
-            ),
-            PermissionGroup(
-                "default:service_provider",
-                ("service_provider",),
-                SP_RIGHTS,
-                "Manage subscribers, numbers and administrators of one service provider.",
-            ),
-            PermissionGroup(
-                "default:subscriber",
-                ("subscriber",),
-                SUB_RIGHTS,
-                "Manage one subscriber, its numbers and its administrators.",
-            ),
-        )
-    },
+    groups=default_groups(OBJECTS, "isna_cdr", provisioned=("number",)),
     aliases={"cdr": "isna_cdr"},
 )
