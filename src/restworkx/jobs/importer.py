@@ -16,14 +16,13 @@ API call), the batch is replayed row by row through ``RecordService.create``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import logging
 import os
 import time
 
-from sqlalchemy import JSON, insert, select, tuple_
+from sqlalchemy import JSON, Boolean, DateTime, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..db import utcnow
@@ -371,26 +370,18 @@ def insert_rows(db, table, rows: list[dict]) -> None:
         db.execute(insert(table), rows)
         return
     names = [c.name for c in table.columns if c.name != "id"]
-    json_cols = {c.name for c in table.columns if isinstance(c.type, JSON | JSONB)}
+    converters = [(name, _copy_converter(table.c[name])) for name in names]
     buf = io.StringIO()
+    write = buf.write
     for row in rows:
-        cells = []
-        for name in names:
-            value = row.get(name)
-            if value is None:
-                cells.append("\\N")
-                continue
-            if name in json_cols:
-                value = json.dumps(value, separators=(",", ":"))
-            elif isinstance(value, bool):
-                value = "t" if value else "f"
-            elif isinstance(value, dt.datetime):
-                value = value.isoformat(sep=" ")
-            else:
-                value = str(value)
-            cells.append(_copy_escape(value))
-        buf.write("\t".join(cells))
-        buf.write("\n")
+        get = row.get
+        write(
+            "\t".join(
+                "\\N" if (value := get(name)) is None else convert(value)
+                for name, convert in converters
+            )
+        )
+        write("\n")
     buf.seek(0)
     columns = ", ".join(f'"{n}"' for n in names)
     cursor = conn.connection.dbapi_connection.cursor()
@@ -400,8 +391,16 @@ def insert_rows(db, table, rows: list[dict]) -> None:
         cursor.close()
 
 
+def _copy_converter(column):
+    """value -> COPY text cell for one column, chosen once per column."""
+    if isinstance(column.type, JSON | JSONB):
+        dumps = json.JSONEncoder(separators=(",", ":")).encode
+        return lambda v: dumps(v).translate(_COPY_ESCAPES)
+    if isinstance(column.type, Boolean):
+        return lambda v: "t" if v else "f"
+    if isinstance(column.type, DateTime):
+        return lambda v: v.isoformat(sep=" ")
+    return lambda v: str(v).translate(_COPY_ESCAPES)
+
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_escape(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
