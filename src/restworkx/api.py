@@ -114,22 +114,44 @@ def audit_directory(request) -> str:
 
 
 def audit_after_commit(request, outcome: str = "ok", **values) -> None:
-    """Record a change once its transaction has committed."""
-    line = _audit_values(request, outcome, **values)
+    """Record a change: its line joins the change's transaction, and reaches the
+    day's file once that transaction has committed."""
+    line = audit.make(_audit_values(request, outcome, **values))
+    audit.record(request.dbsession, line)
     directory = audit_directory(request)
 
     def hook(success):
         if success:
-            audit.write(directory, line)
+            audit.append(directory, line)
 
     request.tm.get().addAfterCommitHook(hook)
 
 
 def audit_now(request, outcome: str, **values) -> None:
-    try:
-        audit.write(audit_directory(request), _audit_values(request, outcome, **values))
-    except OSError:
-        log.exception("could not write the audit log")
+    """Record what the request's transaction may not keep (a login attempt, a
+    refused change): in a short transaction of its own once the request's has
+    ended, committed or not, so it never waits on the request's own locks."""
+    line = audit.make(_audit_values(request, outcome, **values))
+    directory = audit_directory(request)
+    engine = request.registry["db_engine"]
+    pending = [line]
+
+    def hook(*_status):
+        if not pending:
+            return  # a failed commit may end in an abort too: once is enough
+        pending.clear()
+        try:  # never raise from a transaction's hook
+            audit.record_now(engine, line)
+            audit.append(directory, line)
+        except Exception:
+            log.exception("could not write the audit log")
+
+    if request.environ.get("tm.active"):
+        txn = request.tm.get()
+        txn.addAfterCommitHook(hook)
+        txn.addAfterAbortHook(hook)
+    else:  # the request's transaction is over already (an error in its commit)
+        hook()
 
 
 def audit_failure(request, code: int, message: str) -> None:

@@ -6,9 +6,13 @@ For every installed application:
 - purges records archived longer than ``restworkx.archive_max_days`` days
   (0 keeps them forever), with the tokens of purged administrators;
 - removes CSV files older than ``csv_retention_days`` days (0 keeps them)
-  from the upload and download directories;
+  from the upload and download directories, and from the database's store
+  of job files (jobs/files.py);
 - starts the day's audit file and removes audit files dated more than
-  ``restworkx.log_duration`` days before today.
+  ``restworkx.log_duration`` days before today, and their lines from the
+  database; then rewrites this host's audit files from the database
+  (``audit.sync_audit_files``), so a new primary's files hold the lines
+  written on the old one.
 
 It does nothing on a host whose database is not the writable primary
 (PostgreSQL in recovery), and takes a lock (a PostgreSQL advisory lock, or
@@ -110,6 +114,8 @@ def run(settings: dict, engine=None, now: dt.datetime | None = None) -> dict:
 def run_app(sessions, app, settings: dict, now: dt.datetime | None = None) -> dict:
     local_now = now or dt.datetime.now().astimezone()
     utc_now = local_now.astimezone(dt.UTC).replace(tzinfo=None) if now else utcnow()
+    dirs = installer_values(app.short_name, settings)
+    audit_dir = dirs["restworkx"]["audit_log_directory"]
     db = sessions()
     try:
         doc = SettingsService(db, app, settings).effective()
@@ -117,26 +123,35 @@ def run_app(sessions, app, settings: dict, now: dt.datetime | None = None) -> di
         done = {
             "purged": purge_archived(db, app, int(doc["restworkx"]["archive_max_days"]), utc_now),
         }
+        retention = _find(doc, "csv_retention_days")
+        retention = int(retention) if retention is not None else 0
+        done["stored_removed"] = remove_stored_files(db, app, settings, retention, utc_now)
+        keep_days = int(doc["restworkx"]["log_duration"])
+        done["audit_lines_removed"] = audit.prune(
+            db, app.short_name, oldest_audit_day(keep_days, local_now)
+        )
+        db.commit()
     finally:
         db.close()
-    dirs = installer_values(app.short_name, settings)
-    retention = _find(doc, "csv_retention_days")
     done["csv_removed"] = remove_old_csv(
         [dirs["upload_directory"], dirs["download_directory"]],
-        int(retention) if retention is not None else 0,
+        retention,
         local_now.timestamp(),
     )
-    done["audit_removed"] = rotate_audit(
-        dirs["restworkx"]["audit_log_directory"],
-        int(doc["restworkx"]["log_duration"]),
-        local_now,
-    )
+    done["audit_removed"] = rotate_audit(audit_dir, keep_days, local_now)
+    done["audit_synced"] = audit.sync_audit_files(
+        settings, app.short_name, engine=sessions.kw["bind"]
+    )[app.short_name]
     log.info(
-        "maintenance %s: purged %s, removed %d CSV files, removed %d audit files",
+        "maintenance %s: purged %s, removed %d CSV files (%d stored), removed %d audit "
+        "files (%d lines stored), rewrote %d audit files from the database",
         app.short_name,
         ", ".join(f"{n} {o}" for o, n in done["purged"].items()) or "nothing",
         len(done["csv_removed"]),
+        len(done["stored_removed"]),
         len(done["audit_removed"]),
+        done["audit_lines_removed"],
+        len(done["audit_synced"]),
     )
     return done
 
@@ -190,6 +205,21 @@ def remove_old_csv(directories, retention_days: int, now_ts: float) -> list[str]
     return removed
 
 
+def remove_stored_files(db, app, settings: dict, retention_days: int, utc_now) -> list[str]:
+    """Remove stored job files last written more than ``retention_days`` days
+    ago (the caller commits); 0 keeps them."""
+    if retention_days <= 0:
+        return []
+    from .jobs.files import FileStore
+
+    cutoff = utc_now - dt.timedelta(days=retention_days)
+    return FileStore(app.short_name, settings).remove_older(db, cutoff)
+
+
+def oldest_audit_day(keep_days: int, local_now: dt.datetime) -> dt.date:
+    return local_now.date() - dt.timedelta(days=max(keep_days, 1))
+
+
 def rotate_audit(directory: str, keep_days: int, local_now: dt.datetime) -> list[str]:
     """Start today's audit file; remove those dated more than ``keep_days`` days ago."""
     os.makedirs(directory, exist_ok=True)
@@ -197,7 +227,7 @@ def rotate_audit(directory: str, keep_days: int, local_now: dt.datetime) -> list
     path = audit.audit_path(directory, today)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     os.close(fd)
-    oldest_kept = today - dt.timedelta(days=max(keep_days, 1))
+    oldest_kept = oldest_audit_day(keep_days, local_now)
     removed = []
     for name in sorted(os.listdir(directory)):
         m = AUDIT_NAME.match(name)

@@ -11,8 +11,10 @@ import multiprocessing
 import os
 
 import pytest
+from sqlalchemy import select
 
 from restworkx import audit
+from restworkx.applications import ALL
 
 from .conftest import PASSWORD, err, ok
 
@@ -250,3 +252,88 @@ def test_concurrent_writers_never_interleave(tmp_path):
         assert fields["notes"] == 'with "quotes", commas' + "x" * (int(i) % 97)
         seen.add(values["identifier"])
     assert len(seen) == WORKERS * LINES
+
+
+# -- the database is the record ------------------------------------------------------
+
+
+def _stored_lines(engine, app="ecf") -> list[bytes]:
+    t = audit.AuditLine.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.c.line).where(t.c.app == app).order_by(t.c.at, t.c.id))
+        return [r.encode() for r in rows.scalars()]
+
+
+@pytest.fixture
+def fresh_log(log):
+    """This test's lines only: the files outlive the tables emptied after each test."""
+    for path in glob.glob(os.path.join(log.directory, "audit-*")):
+        os.unlink(path)
+    log.seen = 0
+    return log
+
+
+def test_every_line_is_in_the_database_too(api, make_admin, fresh_log, engine):
+    make_admin("owner")
+    err(api.post("authenticate", {"username": "owner", "password": "wrong password"}), 401)
+    owner = api.as_("owner")
+    ok(owner.post("service_provider", {"name": "acme"}))  # a change: its own transaction
+    err(owner.post("service_provider", {"name": "acme"}), 409)  # refused: a short one
+    err(owner.post("service_provider", {"last_name": "x"}), 400)
+    assert [r["outcome"][:9] for r in fresh_log.new()] == [
+        "error 401",
+        "login",
+        "created",
+        "error 409",
+        "error 400",
+    ]
+    assert b"".join(_stored_lines(engine)) == fresh_log.text().encode()
+    # The failed login was counted although it was audited in another transaction.
+    admin_t = ALL["ecf"].objects["administrator"].model.__table__
+    with engine.connect() as conn:
+        assert conn.execute(select(admin_t.c.failed_logins)).scalar() == 0  # reset by the login
+
+
+def test_sync_rebuilds_a_deleted_or_partial_day_file(fresh_log, owner, engine, app_settings):
+    ok(owner.post("service_provider", {"name": "acme", "notes": 'a "quoted",\nnote'}))
+    ok(owner.post("subscriber/acme", {"name": "bob", "pin": "1234"}))
+    err(owner.post("service_provider", {"name": "acme"}), 409)
+    (path,) = glob.glob(os.path.join(fresh_log.directory, "audit-*.log"))
+    with open(path, "rb") as fh:
+        original = fh.read()
+    assert [r["outcome"][:9] for r in fresh_log.rows()] == [
+        "login",
+        "created",
+        "created",
+        "error 409",
+    ]
+
+    os.unlink(path)
+    assert audit.sync_audit_files(app_settings, "ecf") == {"ecf": [path]}
+    with open(path, "rb") as fh:
+        assert fh.read() == original
+
+    with open(path, "r+b") as fh:
+        fh.truncate(len(original) - 30)  # a file cut in its last line
+    assert audit.sync_audit_files(app_settings, "ecf", days=1) == {"ecf": [path]}
+    with open(path, "rb") as fh:
+        assert fh.read() == original
+    assert audit.sync_audit_files(app_settings) == {"ecf": [], "icr": [], "cin": [], "isna": []}
+
+
+def test_sync_brings_the_other_hosts_lines_and_keeps_this_ones(
+    fresh_log, owner, engine, app_settings
+):
+    ok(owner.post("service_provider", {"name": "here"}))
+    before = dt.datetime.now().astimezone() - dt.timedelta(seconds=5)
+    there = audit.make({"application": "ecf", "username": "elsewhere"}, now=before)
+    assert audit.record_now(engine, there)  # written on the old primary, never here
+    only_here = audit.make({"application": "ecf", "username": "db-was-down"})
+    audit.append(fresh_log.directory, only_here)  # its insert failed
+    (path,) = audit.sync_audit_files(app_settings, "ecf")["ecf"]
+    rows = fresh_log.rows()
+    assert [r["username"] for r in rows] == ["elsewhere", "owner", "owner", "db-was-down"]
+    assert [r["outcome"] for r in rows][1:3] == ["login", "created"]
+    assert _stored_lines(engine)[-1] == only_here.data
+    with open(path, "rb") as fh:
+        assert fh.read() == b"".join(_stored_lines(engine))

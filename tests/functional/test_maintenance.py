@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from restworkx import maintenance
 from restworkx.applications import ALL
@@ -114,3 +114,26 @@ def test_scheduler_runs_at_local_midnight(app_settings, monkeypatch):
 def test_is_writable_primary_on_this_backend(engine):
     with engine.connect() as conn:
         assert maintenance.is_writable_primary(conn) is True
+
+
+def test_audit_lines_are_pruned_and_the_files_synced(owner, app_settings, engine):
+    from restworkx import audit
+
+    directory = installer_values("ecf", app_settings)["restworkx"]["audit_log_directory"]
+    now = dt.datetime.now().astimezone()
+    old = audit.make({"application": "ecf", "username": "old"}, now=now - dt.timedelta(days=9))
+    recent = audit.make({"application": "ecf", "username": "peer"}, now=now)
+    for line in (old, recent):
+        assert audit.record_now(engine, line)  # lines of the other host
+    ok(owner.put("settings", {"restworkx": {"log_duration": 2}}))
+    report = maintenance.run(app_settings, engine)["ecf"]
+    assert report["audit_lines_removed"] == 1
+    assert report["audit_synced"] == [audit.audit_path(directory, now.date())]
+    assert not os.path.exists(audit.audit_path(directory, old.day))
+    assert recent.data in Path(audit.audit_path(directory, now.date())).read_bytes()
+    t = audit.AuditLine.__table__
+    with engine.connect() as conn:
+        lines = conn.execute(select(t.c.line)).scalars().all()
+    assert recent.data.decode() in lines and old.data.decode() not in lines
+    again = maintenance.run(app_settings, engine)["ecf"]
+    assert again["audit_lines_removed"] == 0 and again["audit_synced"] == []

@@ -42,7 +42,11 @@ class Application:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
+        # The tables the applications share are declared with theirs, so Alembic
+        # (migrations/env.py imports the applications) sees every table.
+        from .. import audit  # noqa: F401  (audit_log)
         from ..db import Base
+        from ..jobs import files  # noqa: F401  (stored_file, stored_file_chunk)
 
         for spec in self.objects.values():
             spec.build_model(Base, self.short_name)

@@ -4,7 +4,10 @@ One query streams the rows (a server-side cursor on PostgreSQL) in the
 order and with the filters of a table query; memory stays bounded whatever
 the number of records. A header row names the columns. Progress and the
 heartbeat go through a second session, so the reading transaction keeps one
-snapshot. A restarted export starts again from the beginning.
+snapshot. The out_file goes into the database (jobs/files.py) in chunks
+committed with the progress; the worker seals it in the transaction that
+marks the job done. A restarted export, on either host, drops what an
+earlier attempt stored and starts again from the beginning.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from ..declarations.fields import Bool, Timestamp, format_datetime
 from ..declarations.roles import parse_role
 from ..queries import parse
 from ..records.service import RecordService
-from . import csvio
+from . import csvio, files
 from .service import elapsed_since, touch
 
 STREAM_ROWS = 10000
@@ -62,18 +65,33 @@ def _stamped(row, stamps):
     return row
 
 
-def run_export(read_db, write_db, app, job, lease) -> dict:
+def run_export(read_db, write_db, app, job, lease, store) -> dict:
     spec = app.objects[job.object]
     stmt = export_query(app, spec, job.role_id, job.kwargs)
     names = list(spec.csv_columns)
     # Only timestamps still need Python to format them (csv writes None as "").
     stamps = [i for i, c in enumerate(names) if isinstance(spec.fields[c], Timestamp)]
+    out = store.create(write_db, job.out_file, job.id)
+    touch(write_db, app, lease, progress=0, elapsed=elapsed_since(job.started_at))
+    write_db.commit()
     count = 0
+    pending = bytearray()
     tmp = job.out_file + ".part"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with open(tmp, "wb") as fh:
         buf = io.StringIO()
         w = csvio.writer(buf)
         w.writerow(names)
+
+        def flush():
+            data = buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+            fh.write(data)
+            pending.extend(data)
+            while len(pending) >= files.CHUNK:
+                out.append(bytes(pending[: files.CHUNK]))
+                del pending[: files.CHUNK]
+
         # On the statement itself: options given to Session.connection() are ignored
         # once the session holds a connection, and the whole result would be buffered.
         conn = read_db.connection()
@@ -83,14 +101,14 @@ def run_export(read_db, write_db, app, job, lease) -> dict:
                 part = [_stamped(row, stamps) for row in part]
             w.writerows(part)
             count += len(part)
-            fh.write(buf.getvalue())
-            buf.seek(0)
-            buf.truncate()
+            flush()
             if count % PROGRESS_EVERY < len(part):
                 touch(write_db, app, lease, progress=count, elapsed=elapsed_since(job.started_at))
                 write_db.commit()
+        flush()  # the header alone, when nothing matched
+        out.append(bytes(pending))
         fh.flush()
         os.fsync(fh.fileno())
     read_db.rollback()
     os.replace(tmp, job.out_file)
-    return {"rows": count}
+    return {"rows": count, "out": out}

@@ -1,10 +1,14 @@
 """Import: append the rows of a CSV file, each checked by the API's rules.
 
-Rows go in batches. A batch is one transaction holding its new records and
-the job's progress; its outcome lines are written (and synced) to the
-out_file just before it commits. A worker that restarts a job truncates the
-out_file to the committed rows and reads on after them, so no row is
-imported twice and every row has exactly one outcome line.
+Rows go in batches. A batch is one transaction holding its new records, the
+job's progress and its outcome lines, stored as the next chunk of the
+out_file in the database (jobs/files.py); the local out_file gets the same
+lines. A worker that resumes a job, on this host or on the other one after a
+failover, rewrites the local out_file from the database's committed chunks
+and reads on after the committed rows, so no row is imported twice and every
+row has exactly one outcome line. The in_file comes from the database too
+when it is not here (or differs); one an operator put in the upload
+directory is stored when the job is claimed, for the same reason.
 
 Within a batch every row is cleaned by ``RecordService.clean`` (the API's
 field and record rules), then the batch checks its keys against the live
@@ -75,8 +79,10 @@ def _records(path: str, skip: int):
 
 
 class Importer:
-    def __init__(self, db, app, job, lease, settings_loader, *, batch_rows=500, pause=0.0):
+    def __init__(self, db, app, job, lease, settings_loader, *, store, batch_rows=500, pause=0.0):
         self.db, self.app, self.job, self.lease = db, app, job, lease
+        self.store = store
+        self.out = None  # the stored out_file's Appender
         self.spec = app.objects[job.object]
         self.role = parse_role(job.role_id)
         kwargs = job.kwargs or {}
@@ -91,16 +97,8 @@ class Importer:
     # -- the run -------------------------------------------------------------------
     def run(self) -> dict:
         job = self.job
-        done = job.progress or 0
-        if done == 0 or not os.path.exists(job.out_file):
-            with open(job.out_file, "wb") as fh:
-                fh.write(("\r\n".join([",".join(csvio.OUTCOME_COLUMNS), ""])).encode())
-            done = 0
-        else:
-            csvio.truncate_outcomes(job.out_file, done)
-            self._recount(job.out_file)
-        if not job.in_file or not os.path.isfile(job.in_file):
-            raise ImportFailed(f"The in_file {job.in_file} does not exist (any more).")
+        done = self._out_file(job.progress or 0)
+        self._in_file()
         if csvio.looks_binary(job.in_file):
             raise ImportFailed("The in_file is not a CSV text file (it holds NUL bytes).")
         header = self._has_header(job.in_file)
@@ -119,7 +117,40 @@ class Importer:
                 raise
             if batch:
                 done = self._batch(batch, out, done)
-        return dict(self.counts, rows=done)
+        return dict(self.counts, rows=done, out=self.out)
+
+    def _out_file(self, done: int) -> int:
+        """Start the out_file, or rewrite it from the database to go on; the rows done."""
+        job, db, store = self.job, self.db, self.store
+        self.out = store.resume(db, job.out_file) if done else None
+        if self.out is None and done and os.path.exists(job.out_file):
+            # Begun before out_files were stored: the local file is all there is.
+            csvio.truncate_outcomes(job.out_file, done)
+            self.out = store.store_local(db, job.out_file)
+        if self.out is None:
+            done = 0
+            self.out = store.create(db, job.out_file, job.id)
+            first = ("\r\n".join([",".join(csvio.OUTCOME_COLUMNS), ""])).encode()
+            self.out.append(first)
+            with open(job.out_file, "wb") as fh:
+                fh.write(first)
+        else:
+            self._recount(job.out_file)
+        touch(db, self.app, self.lease)
+        db.commit()
+        return done
+
+    def _in_file(self) -> None:
+        """The in_file here and in the database, whichever host it came to."""
+        path = self.job.in_file
+        try:
+            present = bool(path) and self.store.ensure_local(self.db, path)
+        except ValueError:  # not in the upload directory (a job older than that rule)
+            present = bool(path) and os.path.isfile(path)
+        if not present:
+            raise ImportFailed(f"The in_file {path} does not exist (any more).")
+        touch(self.db, self.app, self.lease)
+        self.db.commit()
 
     def _has_header(self, path) -> bool:
         for _number, cells in _records(path, 0):
@@ -162,9 +193,9 @@ class Importer:
                 elapsed=elapsed_since(self.job.started_at),
             )
             results = self._slow(batch)
-        out.write(b"".join(csvio.outcome_line(*r) for r in results))
-        out.flush()
-        os.fsync(out.fileno())
+        lines = b"".join(csvio.outcome_line(*r) for r in results)
+        self.out.append(lines)  # the record, committed with the rows and the progress
+        out.write(lines)  # the cache: rewritten from the database on a resume
         db.commit()
         for r in results:
             self.counts[r[2]] += 1

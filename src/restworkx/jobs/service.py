@@ -8,7 +8,11 @@ that claimed it died: another worker claims it again and resumes it.
 Every write of a worker runs under a lease: ``pid`` and ``attempts`` as
 they were when it claimed the job. A worker that lost its lease (it was
 presumed dead and the job re-claimed) finds its update matching no row and
-stops, and the batch it was writing rolls back with it.
+stops, and the batch it was writing rolls back with it. Every claim counts
+an attempt, so a worker on the other host of a pair that happens to have the
+same pid never holds the lease of the one before it. On PostgreSQL the
+heartbeat and the stale limit are read on the database's clock, the one
+clock both hosts share.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import DateTime, and_, func, or_, select, update
 
 from ..db import utcnow
 from ..declarations.fields import FieldError
@@ -29,6 +33,7 @@ from ..errors import BadRequest, Forbidden
 from ..queries import QueryError, parse
 from ..settings.service import installer_values
 from .csvio import exportable, importable
+from .files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +67,14 @@ def upload_subdirectory(role: Role) -> str:
     return scope_name(role.sp, role.sub)
 
 
-def resolve_in_file(path, upload_dir: str, role: Role) -> str:
+def resolve_in_file(path, upload_dir: str, role: Role, stored=None) -> str:
     """The real path of an import's file; refused unless inside the upload directory.
 
     Links and '..' are resolved first. Files at the top of the upload
     directory are anyone's (placed there by an operator); files in a scope's
     subdirectory (written by the upload endpoint) belong to that scope.
+    ``stored(path)`` says whether the database holds the file: one uploaded
+    on the other host of a pair need not be here yet.
     """
     if not isinstance(path, str) or not path.strip():
         raise BadRequest("Job(): Field 'in_file' is required for an import, but missing.")
@@ -83,7 +90,7 @@ def resolve_in_file(path, upload_dir: str, role: Role) -> str:
             "Job(): Field 'in_file' names a file uploaded by another service provider "
             "or subscriber."
         )
-    if not os.path.isfile(full):
+    if not os.path.isfile(full) and not (stored and stored(full)):
         raise BadRequest(f"Job(): Field 'in_file' names '{path}', which does not exist.")
     return full
 
@@ -183,7 +190,13 @@ def submit(db, app, settings: dict, role_id: str, body, username: str):
     upload_dir, download_dir = directories(app.short_name, settings)
     in_file = None
     if job_type == "import":
-        in_file = resolve_in_file(body.get("in_file"), upload_dir, role)
+        files = FileStore(app.short_name, settings)
+        in_file = resolve_in_file(
+            body.get("in_file"),
+            upload_dir,
+            role,
+            stored=lambda full: files.find(db, full) is not None,
+        )
     os.makedirs(download_dir, exist_ok=True)
     now = utcnow()
     model = app.objects["job"].model
@@ -218,14 +231,23 @@ def submit(db, app, settings: dict, role_id: str, body, username: str):
 # -- the worker's side ---------------------------------------------------------
 
 
+def heartbeat_clock(db):
+    """Now, for heartbeats: the database's clock on PostgreSQL (workers on two
+    hosts compare their heartbeats), this host's on the embedded SQLite."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", func.clock_timestamp(), type_=DateTime)
+    return utcnow()
+
+
 def claim(db, app, pid: int, stale: float):
     """Claim one runnable job of an application and commit; returns (job, lease) or None."""
     t = app.objects["job"].model.__table__
     now = utcnow()
+    clock = heartbeat_clock(db)
     runnable = and_(
         t.c.status == PROCESSING,
         t.c.archived_at.is_(None),
-        or_(t.c.pid.is_(None), t.c.heartbeat.is_(None), t.c.heartbeat < now - _td(stale)),
+        or_(t.c.pid.is_(None), t.c.heartbeat.is_(None), t.c.heartbeat < clock - _td(stale)),
     )
     pg = db.get_bind().dialect.name == "postgresql"
     stmt = select(t.c.id, t.c.attempts).where(runnable).order_by(t.c.id).limit(1)
@@ -244,7 +266,7 @@ def claim(db, app, pid: int, stale: float):
             .values(
                 pid=pid,
                 attempts=attempts,
-                heartbeat=now,
+                heartbeat=clock,
                 started_at=_coalesce(t.c.started_at, now),
                 modified=now,
                 modified_by=SYSTEM,
@@ -258,8 +280,6 @@ def claim(db, app, pid: int, stale: float):
 
 
 def _coalesce(col, value):
-    from sqlalchemy import func
-
     return func.coalesce(col, value)
 
 
@@ -275,7 +295,7 @@ def touch(db, app, lease: Lease, **values) -> None:
     """Update the job under the lease (in the caller's transaction); heartbeat too."""
     t = app.objects["job"].model.__table__
     now = utcnow()
-    values.setdefault("heartbeat", now)
+    values.setdefault("heartbeat", heartbeat_clock(db))
     values.setdefault("modified", now)
     values.setdefault("modified_by", SYSTEM)
     result = db.execute(

@@ -4,13 +4,12 @@ registered with ``kind_view("job", ...)`` for ``/<app>/api/job/...``."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from urllib.parse import quote
 
 from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPForbidden
-from pyramid.response import FileResponse
+from pyramid.response import FileResponse, Response
 
 from ..api import api_view, audit_after_commit, read_json
 from ..declarations.fields import FieldError, format_datetime
@@ -21,7 +20,9 @@ from ..queries import QueryError, parse
 from ..records.views import kind_view
 from ..resources import Collection, Item, object_acl
 from ..security import caller_scope
+from . import files
 from . import service as jobs
+from .files import FileStore
 
 UPLOAD = "upload"
 MAX_UPLOAD = 2 * 1024 * 1024 * 1024
@@ -178,13 +179,32 @@ def show_job(context, request):
 
 @api_view(context=Item, object_kind="job", request_method="GET", permission="view", name="download")
 def download_out_file(context, request):
+    """The out_file: this host's copy when it is the stored one, else streamed
+    from the database (a job run on the other host of a pair)."""
     job = _load(context, request)
     if job is None:
         raise NotFound(f"Job '{'/'.join(context.keys)}' does not exist.")
-    if job.status != jobs.DONE or not job.out_file or not os.path.isfile(job.out_file):
-        raise NotFound(f"Job {job.job_id} has no out_file to download yet (status {job.status}).")
-    response = FileResponse(job.out_file, request=request, content_type="text/csv")
-    response.content_disposition = f'attachment; filename="{os.path.basename(job.out_file)}"'
+    missing = NotFound(f"Job {job.job_id} has no out_file to download yet (status {job.status}).")
+    if job.status != jobs.DONE or not job.out_file:
+        raise missing
+    store = FileStore(request.application.short_name, request.registry.settings)
+    try:
+        stored = store.find(request.dbsession, job.out_file)
+    except ValueError:  # outside the download directory (an old job): the local file
+        stored = None
+    local = os.path.isfile(job.out_file)
+    name = os.path.basename(job.out_file)
+    if local and (stored is None or files.local_matches(job.out_file, stored.size, stored.sha256)):
+        response = FileResponse(job.out_file, request=request, content_type="text/csv")
+    elif stored is not None and stored.sha256 is not None:
+        response = Response(
+            app_iter=files.stream(request.registry["db_engine"], stored.id),
+            content_type="text/csv",
+            content_length=stored.size,
+        )
+    else:
+        raise missing
+    response.content_disposition = f'attachment; filename="{name}"'
     if job.output_hash:
         response.headers["X-Output-Hash"] = job.output_hash
     return response
@@ -193,14 +213,18 @@ def download_out_file(context, request):
 @kind_view("job", "POST", item=True)
 def upload_in_file(context, request):
     """POST /job/<role_id>/upload?filename=x.csv with the CSV as the body (or a
-    multipart form field named 'file'): stores it for an import by that role."""
+    multipart form field named 'file'): stores it for an import by that role.
+
+    The bytes go into the database in the request's transaction, a chunk at
+    a time, and to the upload directory beside it (this host's cache)."""
     role_id, name = context.keys
     if name != UPLOAD:
         raise BadRequest("POST a job to /job/<role_id>; /job/<role_id>/upload takes a CSV file.")
     role = _check_role(role_id)
     if not request.has_permission("create", context.__parent__):
         raise HTTPForbidden()
-    upload_dir, _ = jobs.directories(request.application.short_name, request.registry.settings)
+    app_name, settings = request.application.short_name, request.registry.settings
+    upload_dir, _ = jobs.directories(app_name, settings)
     field = request.POST.get("file") if request.content_type == "multipart/form-data" else None
     if field is not None and hasattr(field, "file"):
         filename, stream = field.filename, field.file
@@ -209,29 +233,31 @@ def upload_in_file(context, request):
     directory = os.path.join(upload_dir, jobs.upload_subdirectory(role))
     os.makedirs(directory, exist_ok=True)
     target = os.path.join(directory, jobs.safe_file_name(filename))
-    digest, size = hashlib.sha256(), 0
+    stored = FileStore(app_name, settings).create(request.dbsession, target)
     tmp = target + ".part"
-    with open(tmp, "wb") as fh:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                fh.close()
-                os.unlink(tmp)
-                raise BadRequest("The upload is larger than 2 GiB.")
-            digest.update(chunk)
-            fh.write(chunk)
+    try:
+        with open(tmp, "wb") as fh:
+            for chunk in iter(lambda: stream.read(files.CHUNK), b""):
+                if stored.size + len(chunk) > MAX_UPLOAD:
+                    raise BadRequest("The upload is larger than 2 GiB.")
+                fh.write(chunk)
+                stored.append(chunk)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    digest = stored.seal()
     os.replace(tmp, target)
     audit_after_commit(
         request,
         identifier=role.role_id,
         outcome="uploaded",
-        fields={"in_file": target, "size": size},
+        fields={"in_file": target, "size": stored.size},
     )
     return Envelope(
         data=[
             {
                 "scope": "upload",
-                "attributes": {"in_file": target, "size": size, "sha256": digest.hexdigest()},
+                "attributes": {"in_file": target, "size": stored.size, "sha256": digest},
             }
         ],
         total=1,

@@ -48,3 +48,16 @@ def test_safe_upload_names():
     assert service.safe_file_name("../../etc/pass wd") == "pass_wd.csv"
     assert service.safe_file_name("") == "upload.csv"
     assert service.safe_file_name("a.CSV") == "a.CSV"
+
+
+def test_an_in_file_stored_in_the_database_need_not_be_here(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    acme = parse_role("service_provider:acme")
+    elsewhere = str(upload / "sp:acme" / "uploaded-on-the-other-host.csv")
+    with pytest.raises(BadRequest):
+        service.resolve_in_file(elsewhere, str(upload), acme)
+    stored = {elsewhere}.__contains__
+    assert service.resolve_in_file(elsewhere, str(upload), acme, stored) == elsewhere
+    with pytest.raises(BadRequest):  # the scope rules still apply
+        service.resolve_in_file("sp:other/b.csv", str(upload), acme, lambda _p: True)
