@@ -37,6 +37,7 @@ def main(global_config, **settings):
         config.include(".jobs")
         config.include(".settings")
         config.include(".health")
+        config.include(".ha.views")
         config.include(".openapi")
         app = config.make_wsgi_app()
     logging.getLogger(__name__).info(

@@ -140,6 +140,8 @@ def cmd_serve(args) -> int:
 def cmd_settings(args) -> int:
     import json
 
+    from sqlalchemy.exc import DBAPIError
+
     from . import applications
     from .errors import APIError
     from .settings.service import SettingsService
@@ -167,11 +169,26 @@ def cmd_settings(args) -> int:
         except ValueError:
             value = args.value
         node[keys[-1]] = value
+        current = service.effective()
+        for key in keys:
+            current = current.get(key) if isinstance(current, dict) else None
+        if current == value:
+            # Nothing to write: also what an HA standby (read-only) answers to
+            # configure-ssl setting the value its primary already set.
+            print(f"{args.app}: {args.path} unchanged")
+            return 0
         try:
             service.update(change, "installer")
+            db.commit()
         except APIError as exc:
             raise SystemExit(f"restworkx: {exc.message}") from None
-        db.commit()
+        except DBAPIError as exc:
+            if "read-only" in str(exc.orig):
+                raise SystemExit(
+                    "restworkx: this host's database is a read-only HA standby: "
+                    "change settings on the primary"
+                ) from None
+            raise
         print(f"{args.app}: {args.path} set")
         return 0
     finally:
@@ -235,6 +252,87 @@ def cmd_load_cdrs(args) -> int:
         print(f"{args.file}:{number}: {message}", file=sys.stderr)
     print(f"{args.app}: {loaded} call detail records loaded, {len(errors)} lines refused")
     return 1 if errors else 0
+
+
+def _ha(args):
+    from .ha import config as ha_config
+    from .logs import configure_logging
+
+    settings = load_settings(args.config)
+    configure_logging(settings)
+    try:
+        return settings, ha_config.load(settings)
+    except ha_config.NotConfigured as exc:
+        raise SystemExit(f"restworkx: {exc}") from None
+
+
+def cmd_ha_status(args) -> int:
+    import json
+
+    from .ha import status
+
+    _settings, cfg = _ha(args)
+    doc = status.collect(cfg)
+    print(json.dumps(doc, indent=2, default=str) if args.json else status.render(doc))
+    return 0 if doc["primary"] and len(doc["address_holders"]) == 1 else 1
+
+
+def cmd_ha_agent(args) -> int:
+    from .ha.agent import Agent
+
+    settings, cfg = _ha(args)
+
+    def after_promotion():
+        # The audit lines the old primary wrote are in the database: rebuild this
+        # host's files, as the owner of the application data (the agent is root).
+        from . import audit
+        from .settings.service import data_root
+
+        owner = os.stat(data_root(settings))
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.setgid(owner.st_gid)
+                os.setuid(owner.st_uid)
+                audit.sync_audit_files(settings)
+                code = 0
+            finally:
+                os._exit(code)
+        os.waitpid(pid, 0)
+
+    Agent(cfg, on_promoted=after_promotion).run()
+    return 0
+
+
+def cmd_ha_promote(args) -> int:
+    from .ha.actions import HaError, promote
+
+    _settings, cfg = _ha(args)
+    try:
+        print(promote(cfg, args.reason, expect_lsn=args.expect_lsn, wait=args.wait))
+    except HaError as exc:
+        raise SystemExit(f"restworkx ha-promote: {exc}") from None
+    return 0
+
+
+def cmd_ha_demote(args) -> int:
+    from .ha.actions import HaError, demote
+
+    _settings, cfg = _ha(args)
+    try:
+        print(demote(cfg, wait=args.wait))
+    except HaError as exc:
+        raise SystemExit(f"restworkx ha-demote: {exc}") from None
+    return 0
+
+
+def cmd_ha_prestart(args) -> int:
+    from .ha.actions import prestart
+
+    _settings, cfg = _ha(args)
+    print(prestart(cfg))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -302,6 +400,38 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--app", required=True)
     s.add_argument("file", help="a file of JSON lines, or - for standard input")
     s.set_defaults(func=cmd_load_cdrs)
+
+    s = sub.add_parser(
+        "ha-status", parents=[common], help="roles, replication and the HA address of the pair"
+    )
+    s.add_argument("--json", action="store_true", help="print JSON (as GET /ha-status)")
+    s.set_defaults(func=cmd_ha_status)
+
+    s = sub.add_parser(
+        "ha-agent", parents=[common], help="watch the pair and decide promotion (foreground)"
+    )
+    s.set_defaults(func=cmd_ha_agent)
+
+    s = sub.add_parser(
+        "ha-promote", parents=[common], help="promote this standby (refused beside a primary)"
+    )
+    s.add_argument("--reason", default="promoted by an operator")
+    s.add_argument("--expect-lsn", help="first wait until this WAL position is received")
+    s.add_argument("--wait", type=float, default=30.0, help="seconds to wait for WAL/promotion")
+    s.set_defaults(func=cmd_ha_promote)
+
+    s = sub.add_parser(
+        "ha-demote",
+        parents=[common],
+        help="switchover, first half: stop this primary once its standby has every commit",
+    )
+    s.add_argument("--wait", type=float, default=30.0, help="seconds to wait for the standby")
+    s.set_defaults(func=cmd_ha_demote)
+
+    s = sub.add_parser(
+        "ha-prestart", parents=[common], help="before PostgreSQL starts: standby or primary"
+    )
+    s.set_defaults(func=cmd_ha_prestart)
     return p
 
 

@@ -1,4 +1,8 @@
-"""GET /healthz: the process answers and its database takes a query."""
+"""GET /healthz: the process answers and its database takes a query.
+
+``/healthz?writable=1`` also requires the database to be writable (not a
+standby): keepalived's check, so the HA address follows the primary.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,18 @@ from .resources import Root
 
 @view_config(context=Root, name="healthz", permission="__no_permission_required__")
 def healthz(context, request):
+    body = {}
     try:
         request.dbsession.execute(text("SELECT 1"))
         status, database = 200, "ok"
+        if request.dbsession.get_bind().dialect.name == "postgresql":
+            standby = request.dbsession.execute(text("SELECT pg_is_in_recovery()")).scalar()
+            body["role"] = "standby" if standby else "primary"
+            if standby and request.params.get("writable"):
+                status = 503
     except SQLAlchemyError as exc:
         status, database = 503, f"error: {exc.__class__.__name__}"
-    body = {"status": "ok" if status == 200 else "error", "database": database}
+    body = {"status": "ok" if status == 200 else "error", "database": database, **body}
     return Response(body=dumps(body), status=status, content_type="application/json")
 
 

@@ -6,7 +6,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 packages="openssh-server openssh-client nginx rsyslog logrotate postgresql-15 python3-venv
-python3-psycopg2 acl openssl ca-certificates rsync util-linux iproute2 systemd vagrant"
+python3-psycopg2 acl openssl ca-certificates rsync util-linux iproute2 systemd vagrant
+keepalived curl"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

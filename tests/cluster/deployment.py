@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[1]
 VENV = TOP / ".venv-deploy"
 TIMINGS: dict[str, float] = {}
+# The HA address of the pair: on the test network, held by whichever host is writable.
+HA_ADDRESS = "10.213.7.100/24"
 
 
 class Deployment:
@@ -30,6 +32,7 @@ class Deployment:
         self.apps = artifacts["apps"]
         self.admin_password = secrets.token_urlsafe(18)
         self.db_password = secrets.token_urlsafe(18)
+        self.ha_password = secrets.token_urlsafe(18)
         self.vars = {
             "restworkx_apps": self.apps,
             "restworkx_wheel": str(artifacts["wheel"]),
@@ -52,6 +55,18 @@ class Deployment:
                 "rsyslog_level": "INFO",
             },
             "rsyslog_resume_interval": 2,
+            # HA: the installer's side of the test network plays the gateway (witness).
+            "restworkx_ha_address": HA_ADDRESS,
+            "restworkx_ha_interface": "eth0",
+            "restworkx_ha_witnesses": [cluster.controller],
+            "restworkx_ha_password": "{{ vault_restworkx_ha_password }}",
+            # Small, slow import batches and a short heartbeat limit, so that a
+            # test can kill the primary in the middle of a job.
+            "restworkx_extra_settings": {
+                "restworkx.job_batch_rows": 100,
+                "restworkx.job_batch_pause": 0.3,
+                "restworkx.job_stale_seconds": 8,
+            },
         }
         self.write_inventory()
 
@@ -80,7 +95,10 @@ class Deployment:
         (self.inventory / "group_vars" / "niu" / "main.yml").write_text(
             json.dumps(self.vars, indent=1)
         )
-        vault = {"vault_restworkx_db_password": self.db_password}
+        vault = {
+            "vault_restworkx_db_password": self.db_password,
+            "vault_restworkx_ha_password": self.ha_password,
+        }
         vault.update(
             {f"vault_restworkx_{app}_admin_password": self.admin_password for app in self.apps}
         )

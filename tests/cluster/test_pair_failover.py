@@ -1,0 +1,446 @@
+"""HA on the converged pair: replication, failover under write load, the old
+primary kept out and rejoined, failover back, a planned switchover, and a job
+interrupted by a failover.  Runs after test_niu.py (file order), on the same
+hosts: these tests kill and restart hosts, in order, each leaving the pair
+healthy (one primary, one streaming standby) for the next.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from deployment import HA_ADDRESS, HERE, TIMINGS, tail
+
+pytestmark = pytest.mark.cluster
+
+VIP = HA_ADDRESS.split("/")[0]
+RWX_SERVICE = "/opt/restworkx/sbin/rwx-service"
+RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restworkx.ini"]
+SP = "hapair"
+FIGURES: dict[str, float] = {}
+TARGET_SECONDS = 10
+
+
+def wait_for(predicate, timeout, what, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def psql(host, query, db="restworkx"):
+    res = host.exec(
+        ["runuser", "-u", "postgres", "--", "psql", "-XAtq", "-d", db, "-c", query], check=False
+    )
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def writable(host):
+    return host.pid is not None and psql(host, "SELECT NOT pg_is_in_recovery()") == "t"
+
+
+def streaming(host):
+    return psql(host, "SELECT status FROM pg_stat_wal_receiver") == "streaming"
+
+
+def holds_vip(host):
+    if host.pid is None:
+        return False
+    return f" {VIP}/" in host.exec(["ip", "-o", "-4", "addr", "show"]).stdout
+
+
+def synchronous_to(primary, standby):
+    return psql(primary, "SHOW synchronous_standby_names") == f'"{standby.name}"'
+
+
+def vip_request(dep, method, path, body=None, token=None, raw=None, timeout=20):
+    args = ["curl", "-sS", "--max-time", str(timeout), "--cacert", str(dep.ca_file("niu1"))]
+    args += ["-X", method, "-w", "\n%{http_code}"]
+    if token:
+        args += ["-H", f"Authorization: Basic {token}"]
+    if body is not None:
+        args += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+    if raw is not None:
+        args += ["--data-binary", f"@{raw}"]
+    res = dep.cluster.ctl([*args, f"https://{VIP}{path}"], check=False)
+    text, _, code = res.stdout.rpartition("\n")
+    return int(code or 0), text
+
+
+def vip_api(dep, method, path, body=None, token=None, **kw):
+    code, text = vip_request(dep, method, path, body, token, **kw)
+    assert code == 200, (code, text)
+    doc = json.loads(text)
+    assert doc["meta"]["code"] == 200, doc
+    return doc
+
+
+def login(dep):
+    doc = vip_api(
+        dep, "POST", "/ecf/api/authenticate", {"username": "admin", "password": dep.admin_password}
+    )
+    return doc["data"][0]["token"]
+
+
+def boot(host):
+    """What the init system does when an NIU starts (the test hosts have none)."""
+    host.start()
+    for service in ("rsyslog", "postgresql", "restworkx", "nginx", "keepalived"):
+        host.exec([RWX_SERVICE, service, "start"])
+
+
+def roles(dep):
+    a, b = dep.cluster["niu1"], dep.cluster["niu2"]
+    return (a, b) if writable(a) else (b, a)
+
+
+class Writer:
+    """Subscribers created one after another through the HA address."""
+
+    def __init__(self, dep, token, prefix):
+        self.dep = dep
+        self.out = dep.dir / f"writer-{prefix}.jsonl"
+        self.stop_file = dep.dir / f"writer-{prefix}.stop"
+        self.prefix = prefix
+        self.proc = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                dep.cluster.netns,
+                sys.executable,
+                str(HERE / "ha_writer.py"),
+                f"https://{VIP}",
+                str(dep.ca_file("niu1")),
+                token,
+                SP,
+                prefix,
+                str(self.out),
+                str(self.stop_file),
+            ]
+        )
+
+    def attempts(self):
+        if not self.out.exists():
+            return []
+        return [json.loads(line) for line in self.out.read_text().splitlines() if line.strip()]
+
+    def acked(self):
+        return [a for a in self.attempts() if a["ok"]]
+
+    def stop(self):
+        self.stop_file.touch()
+        self.proc.wait(timeout=30)
+
+
+class Pollers:
+    """One sampler inside each host: is its database writable, does it hold the
+    HA address.  A killed host's sampler dies with it."""
+
+    def __init__(self, dep, tag):
+        self.logs = {}
+        self.procs = []
+        for host in dep.cluster.hosts:
+            if host.pid is None:
+                continue
+            path = dep.dir / f"poll-{tag}-{host.name}.log"
+            fh = open(path, "w")  # noqa: SIM115 - closed in stop()
+            self.procs.append((host.spawn(["/bin/sh", str(HERE / "ha_poller.sh"), VIP], fh), fh))
+            self.logs[host.name] = path
+
+    def stop(self):
+        for proc, fh in self.procs:
+            proc.kill()
+            proc.wait()
+            fh.close()
+
+    def samples(self):
+        out = []
+        for name, path in self.logs.items():
+            for line in path.read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 3:
+                    out.append((float(parts[0]), name, parts[1] == "t", parts[2] != "0"))
+        return sorted(out)
+
+    def conflicts(self):
+        """Moments at which both hosts' latest samples (each under 0.5 s old) say
+        writable, or say they hold the HA address."""
+        latest, bad = {}, []
+        for t, name, w, h in self.samples():
+            latest[name] = (t, w, h)
+            fresh = [v for v in latest.values() if t - v[0] < 0.5]
+            if sum(v[1] for v in fresh) > 1:
+                bad.append((t, "two writable"))
+            if sum(v[2] for v in fresh) > 1:
+                bad.append((t, "two holders of the HA address"))
+        return bad
+
+
+def names_on(host, prefix):
+    query = f"SELECT name FROM ecf_subscriber WHERE name LIKE '{prefix}%'"  # noqa: S608
+    out = psql(host, query)
+    assert out is not None, f"cannot read {host.name}'s database"
+    return set(out.split())
+
+
+@pytest.fixture(scope="module")
+def pair(converged):
+    """The converged pair, with a service provider to write into."""
+    a, b = converged.cluster["niu1"], converged.cluster["niu2"]
+    wait_for(lambda: writable(a) and streaming(b), 60, "niu1 primary, niu2 streaming")
+    token = login(converged)
+    code, text = vip_request(converged, "POST", "/ecf/api/service_provider", {"name": SP}, token)
+    assert code == 200, text
+    converged.token = token
+    return converged
+
+
+def failover_under_load(dep, tag):
+    """Kill the primary host while subscribers are being created through the HA
+    address; return (seconds to the first write after the kill, writes lost)."""
+    primary, standby = roles(dep)
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    pollers = Pollers(dep, tag)
+    writer = Writer(dep, login(dep), tag)
+    try:
+        wait_for(lambda: len(writer.acked()) >= 30, 60, "writes through the HA address")
+        killed = time.time()
+        primary.stop()
+        wait_for(
+            lambda: any(a["t"] > killed for a in writer.acked()),
+            60,
+            "a write at the HA address after the primary died",
+        )
+        time.sleep(3)
+    finally:
+        writer.stop()
+        pollers.stop()
+    first = min(a["done"] for a in writer.acked() if a["t"] > killed)
+    acked = {a["name"] for a in writer.acked()}
+    lost = acked - names_on(standby, tag)
+    seconds = first - killed
+    FIGURES[f"{tag}: seconds to first write"] = seconds
+    FIGURES[f"{tag}: acknowledged writes lost"] = len(lost)
+    TIMINGS[f"{tag}: seconds from the primary's death to the first write"] = seconds
+    print(
+        f"\n{tag}: {len(acked)} writes acknowledged, {len(lost)} lost; first write "
+        f"{seconds:.1f} s after the primary died"
+    )
+    assert not lost, sorted(lost)[:20]
+    assert not pollers.conflicts(), pollers.conflicts()[:10]
+    assert holds_vip(standby) and writable(standby)
+    return seconds, len(lost)
+
+
+def rejoin(dep, name):
+    rc, out, _ = dep.playbook("playbooks/rejoin.yml", "-e", f"rejoin={name}", name=f"rejoin {name}")
+    assert rc == 0, tail(out, 80)
+
+
+# -- the pair -------------------------------------------------------------------
+
+
+def test_the_pair_streams_synchronously_and_the_primary_holds_the_address(pair):
+    a, b = pair.cluster["niu1"], pair.cluster["niu2"]
+    wait_for(lambda: synchronous_to(a, b), 60, "niu1 to wait for niu2's flush")
+    assert writable(a) and not writable(b)
+    assert holds_vip(a) and not holds_vip(b)
+    # A write on the primary is on the standby at once.
+    vip_api(
+        pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "streamed", "pin": "1234"}, pair.token
+    )
+    assert names_on(b, "streamed") == {"streamed"}
+    # A standby refuses writes at its own address (only the HA address is writable).
+    code, text = vip_request(pair, "GET", "/healthz?writable=1")
+    assert code == 200, text
+
+
+def test_ha_status_on_the_command_line_and_as_json(pair):
+    a = pair.cluster["niu1"]
+    res = a.exec([*RESTWORKX, "ha-status"], check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "held by niu1 (answered by niu1)" in res.stdout, res.stdout
+    assert "replication synchronous" in res.stdout, res.stdout
+    doc = json.loads(a.exec([*RESTWORKX, "ha-status", "--json"]).stdout)
+    assert doc["primary"] == "niu1" and doc["address_holders"] == ["niu1"]
+    code, text = vip_request(pair, "GET", "/ha-status")
+    assert code == 200, text
+    api = json.loads(text)
+    assert api["enabled"] and api["primary"] == "niu1" and api["synchronous"]
+    standby = next(h for h in api["hosts"] if h["node"] == "niu2")
+    assert standby["role"] == "standby" and standby["streaming"]
+
+
+def test_keepalived_config_is_valid_on_both_hosts(pair):
+    for h in pair.cluster.hosts:
+        res = h.exec(
+            ["keepalived", "--config-test", "--use-file=/etc/keepalived/keepalived.conf"],
+            check=False,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+
+
+# -- failover -------------------------------------------------------------------
+
+
+def test_failover_when_the_primary_dies_under_write_load(pair):
+    seconds, lost = failover_under_load(pair, "failover1")
+    assert lost == 0
+    assert seconds <= TARGET_SECONDS, f"{seconds:.1f} s"
+
+
+def test_the_old_primary_starts_again_as_a_standby_only(pair):
+    old, new = pair.cluster["niu1"], pair.cluster["niu2"]
+    pollers = Pollers(pair, "restart")
+    try:
+        boot(old)
+        wait_for(lambda: psql(old, "SELECT 1") == "1", 60, "niu1's database to start")
+        time.sleep(8)  # long enough for the agent and keepalived to act, if they would
+    finally:
+        pollers.stop()
+    assert not writable(old)
+    assert holds_vip(new) and not holds_vip(old)
+    assert not pollers.conflicts(), pollers.conflicts()[:10]
+    syslog = old.path("/var/log/syslog").read_text(errors="replace")
+    assert "starts as a standby" in syslog
+
+
+def test_rejoin_makes_the_old_primary_a_streaming_standby(pair):
+    old, new = pair.cluster["niu1"], pair.cluster["niu2"]
+    rejoin(pair, "niu1")
+    wait_for(lambda: streaming(old), 60, "niu1 streaming from niu2")
+    wait_for(lambda: synchronous_to(new, old), 60, "synchronous replication to niu1 again")
+    syslog = new.path("/var/log/syslog").read_text(errors="replace")
+    assert "ALARM promoted niu2" in syslog
+    assert "synchronous replication to niu1 is on" in syslog
+
+
+def test_a_second_failover_back_to_the_first_host(pair):
+    seconds, lost = failover_under_load(pair, "failover2")
+    assert lost == 0 and seconds <= TARGET_SECONDS
+    boot(pair.cluster["niu2"])
+    rejoin(pair, "niu2")
+    assert streaming(pair.cluster["niu2"])
+
+
+# -- planned switchover -----------------------------------------------------------
+
+
+def test_planned_switchover_loses_no_write(pair):
+    primary, standby = roles(pair)
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    pollers = Pollers(pair, "switchover")
+    writer = Writer(pair, login(pair), "switchover")
+    try:
+        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+        rc, out, _ = pair.playbook("playbooks/switchover.yml", name="switchover")
+        assert rc == 0, tail(out, 80)
+        done = time.time()
+        wait_for(lambda: any(a["t"] > done for a in writer.acked()), 30, "writes after it")
+    finally:
+        writer.stop()
+        pollers.stop()
+    acked = {a["name"] for a in writer.acked()}
+    lost = acked - names_on(standby, "switchover")
+    FIGURES["switchover: acknowledged writes lost"] = len(lost)
+    assert not lost, sorted(lost)[:20]
+    assert not pollers.conflicts(), pollers.conflicts()[:10]
+    assert writable(standby) and holds_vip(standby)
+    assert streaming(primary) and not writable(primary)
+
+
+# -- a job across a failover ----------------------------------------------------
+
+
+def test_an_import_interrupted_by_failover_finishes_exactly_once(pair):
+    rows = 3000
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for i in range(rows):
+        cells = [SP, f"job{i:05d}"] + [""] * 6 + ["1234"] + [""] * 11
+        writer.writerow(cells)
+    csv_file = pair.dir / "failover-import.csv"
+    csv_file.write_text(buf.getvalue())
+    token = login(pair)
+    up = json.loads(
+        vip_request(
+            pair,
+            "POST",
+            "/ecf/api/job/platform_owner/upload?filename=failover.csv",
+            token=token,
+            raw=csv_file,
+        )[1]
+    )
+    in_file = up["data"][0]["attributes"]["in_file"]
+    job = vip_api(
+        pair,
+        "POST",
+        "/ecf/api/job/platform_owner?executable=restworkx-ecf",
+        {
+            "job_type": "import",
+            "in_file": in_file,
+            "object": "subscriber",
+            "service_provider_name": SP,
+        },
+        token,
+    )["data"][0]["attributes"]
+    job_id = job["job_id"]
+    primary, standby = roles(pair)
+
+    def progress():
+        query = f"SELECT coalesce(progress, 0) FROM ecf_job WHERE job_id = {int(job_id)}"  # noqa: S608
+        out = psql(primary, query)
+        return int(out or 0)
+
+    wait_for(lambda: progress() >= 300, 120, "the import to be under way")
+    assert progress() < rows, "the import finished before the failover: make it slower"
+    primary.stop()
+    wait_for(lambda: writable(standby) and holds_vip(standby), 30, "the failover")
+
+    answers = []
+
+    def finished():
+        code, text = vip_request(pair, "GET", f"/ecf/api/job/platform_owner/{job_id}", token=token)
+        answers.append((code, text[:500]))
+        doc = json.loads(text) if code == 200 else {}
+        if "data" not in doc:
+            return None
+        attrs = doc["data"][0]["attributes"]
+        return attrs if attrs["status"] in ("done", "failed") else None
+
+    try:
+        attrs = wait_for(finished, 180, "the job to finish on the new primary", interval=2)
+    except AssertionError:
+        raise AssertionError(answers[-3:]) from None
+    assert attrs["status"] == "done", attrs
+    assert len(names_on(standby, "job")) == rows
+    assert psql(standby, "SELECT count(*) FROM ecf_subscriber WHERE name LIKE 'job%'") == str(rows)
+    code, text = vip_request(
+        pair, "GET", f"/ecf/api/job/platform_owner/{job_id}/download", token=token
+    )
+    assert code == 200, text
+    outcomes = list(csv.reader(io.StringIO(text)))
+    numbered = [r for r in outcomes if r and r[0].isdigit()]
+    assert len(numbered) == rows, (len(numbered), outcomes[:3])
+    assert len({r[0] for r in numbered}) == rows
+    boot(primary)
+    rejoin(pair, primary.name)
+
+
+def test_figures(pair):
+    """The figures the README quotes (printed in the run's output)."""
+    print("\nHA figures:")
+    for key, value in FIGURES.items():
+        print(f"  {key}: {value:.1f}" if isinstance(value, float) else f"  {key}: {value}")
+    assert all(v == 0 for k, v in FIGURES.items() if "lost" in k)

@@ -1,0 +1,104 @@
+"""The HA settings and the pieces of the HA agent that need no second host
+(the agent itself is tested on a real pair: tests/cluster/test_pair_failover.py)."""
+
+import socket
+
+import pytest
+
+from restworkx.ha import config as ha_config
+from restworkx.ha.probe import DatabaseState, holds_address, lsn_int
+from restworkx.ha.status import render
+
+SETTINGS = {
+    "restworkx.ha.node": "niu1",
+    "restworkx.ha.peer": "niu2",
+    "restworkx.ha.peer_address": "192.0.2.12",
+    "restworkx.ha.address": "192.0.2.10/24",
+    "restworkx.ha.interface": "eth0",
+    "restworkx.ha.password": "secret",
+    "restworkx.ha.witnesses": "192.0.2.1 192.0.2.2",
+}
+
+
+def test_a_host_without_ha_settings_is_not_in_a_pair():
+    with pytest.raises(ha_config.NotConfigured, match="not configured for HA"):
+        ha_config.load({})
+
+
+def test_the_settings_of_a_pair():
+    cfg = ha_config.load({**SETTINGS, "restworkx.ha.failover_timeout": "5"})
+    assert cfg.ip == "192.0.2.10"
+    assert cfg.witnesses == ("192.0.2.1", "192.0.2.2")
+    assert cfg.failover_timeout == 5.0 and cfg.isolation_timeout < cfg.failover_timeout
+    assert cfg.slot_for("niu2") == "rwx_niu2"
+    assert "host=192.0.2.12" in cfg.dsn(cfg.peer_address)
+    assert "secret" not in cfg.dsn(cfg.peer_address)  # passed apart, never in a DSN string
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"restworkx.ha.peer": ""}, "restworkx.ha.peer"),
+        ({"restworkx.ha.password": ""}, "restworkx.ha.password"),
+        ({"restworkx.ha.node": "NIU-1"}, "lowercase"),
+        ({"restworkx.ha.isolation_timeout": "3", "restworkx.ha.failover_timeout": "3"}, "below"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(change, message):
+    with pytest.raises(ha_config.NotConfigured, match=message):
+        ha_config.load({**SETTINGS, **change})
+
+
+def test_lsn_order():
+    assert lsn_int(None) == 0
+    assert lsn_int("0/16B3740") == 0x16B3740
+    assert lsn_int("1/0") > lsn_int("0/FFFFFFFF")
+
+
+def test_position_is_the_furthest_wal_a_database_has():
+    standby = DatabaseState(True, in_recovery=True, receive_lsn="0/300", replay_lsn="0/200")
+    assert standby.position == 0x300 and standby.role == "standby" and not standby.writable
+    assert DatabaseState(False, listening=False).role == "unreachable"
+    assert DatabaseState(False, listening=True).role == "not answering"
+
+
+def test_holds_address_tells_a_local_address_from_another():
+    assert holds_address("127.0.0.1")
+    assert not holds_address("192.0.2.10")  # TEST-NET-1: never configured here
+    assert socket.gethostname()
+
+
+def test_render_names_the_holder_and_the_replication():
+    primary = {
+        "node": "niu1",
+        "role": "primary",
+        "writable": True,
+        "holds_address": True,
+        "database": {
+            "timeline": 2,
+            "replicas": [
+                {"name": "niu2", "state": "streaming", "sync_state": "sync", "flush_lag_bytes": 0}
+            ],
+        },
+    }
+    standby = {
+        "node": "niu2",
+        "role": "standby",
+        "holds_address": False,
+        "database": {"timeline": 2, "receiver": {"status": "streaming"}},
+    }
+    text = render(
+        {
+            "address": "192.0.2.10/24",
+            "address_holders": ["niu1"],
+            "address_answered_by": "niu1",
+            "primary": "niu1",
+            "synchronous": True,
+            "replay_lag_bytes": 0,
+            "hosts": [primary, standby],
+        }
+    )
+    assert "held by niu1 (answered by niu1)" in text
+    assert "replication synchronous" in text
+    assert "niu2 streaming/sync lag 0 B" in text
+    assert "niu2: standby, timeline 2, wal receiver streaming" in text
