@@ -170,5 +170,17 @@ def recap(output: str) -> dict[str, dict[str, int]]:
     return result
 
 
+def wait_for(predicate, timeout, what, interval=0.5):
+    """The predicate's first true value, polling; an AssertionError at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 def tail(text: str, n=80) -> str:
     return "\n".join(text.splitlines()[-n:])

@@ -10,7 +10,7 @@ import shutil
 import time
 
 import pytest
-from deployment import HA_ADDRESS, HERE, tail
+from deployment import HA_ADDRESS, HERE, tail, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -28,17 +28,6 @@ SP_BODY = {
     "phone": "5858675309",
     "notes": "more notes",
 }
-
-
-def wait_for(predicate, timeout, what, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def curl(dep, url, *args, check=True):

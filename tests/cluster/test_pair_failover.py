@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from deployment import HA_ADDRESS, HERE, TIMINGS, tail
+from deployment import HA_ADDRESS, HERE, TIMINGS, tail, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -25,17 +25,6 @@ RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restwork
 SP = "hapair"
 FIGURES: dict[str, float] = {}
 TARGET_SECONDS = 10
-
-
-def wait_for(predicate, timeout, what, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def psql(host, query, db="restworkx"):
@@ -436,6 +425,81 @@ def test_an_import_interrupted_by_failover_finishes_exactly_once(pair):
     assert len({r[0] for r in numbered}) == rows
     boot(primary)
     rejoin(pair, primary.name)
+
+
+# -- a primary cut off -----------------------------------------------------------
+
+
+def test_a_primary_cut_off_from_the_network_fences_itself(pair):
+    """Its cable pulled, the primary hears neither its peer nor the witness: it
+    stops its database before the standby may promote, so the two are never
+    writable at once, and no acknowledged write is lost."""
+    primary, standby = roles(pair)
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    pollers = Pollers(pair, "cut")
+    writer = Writer(pair, login(pair), "cut")
+    try:
+        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+        cut = time.time()
+        pair.cluster.ctl(["ip", "link", "set", primary.veth, "down"])
+        wait_for(
+            lambda: any(a["t"] > cut for a in writer.acked()),
+            60,
+            "a write at the HA address after the primary was cut off",
+        )
+        time.sleep(2)
+    finally:
+        writer.stop()
+        pollers.stop()
+        pair.cluster.ctl(["ip", "link", "set", primary.veth, "up"])
+    first = min(a["done"] for a in writer.acked() if a["t"] > cut) - cut
+    lost = {a["name"] for a in writer.acked()} - names_on(standby, "cut")
+    FIGURES["link cut: seconds to first write"] = first
+    FIGURES["link cut: acknowledged writes lost"] = len(lost)
+    assert not lost, sorted(lost)[:20]
+    assert not pollers.conflicts(), pollers.conflicts()[:10]
+    assert first <= TARGET_SECONDS, first
+    assert writable(standby) and holds_vip(standby)
+    assert not writable(primary) and not holds_vip(primary)
+    syslog = primary.path("/var/log/syslog").read_text(errors="replace")
+    assert f"ALARM fenced {primary.name}" in syslog
+    rejoin(pair, primary.name)
+    wait_for(lambda: synchronous_to(standby, primary), 60, "synchronous replication again")
+
+
+# -- the standby away ----------------------------------------------------------
+
+
+def test_the_primary_goes_on_alone_while_the_standby_is_down(pair):
+    """Commits wait for an absent standby at most sync_timeout (5 s), then go on
+    asynchronously with an ALARM in syslog; synchronous again once it is back."""
+    primary, standby = roles(pair)
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    writer = Writer(pair, login(pair), "alone")
+    try:
+        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+        killed = time.time()
+        standby.stop()
+        wait_for(
+            lambda: any(a["t"] > killed + 1 for a in writer.acked()),
+            30,
+            "writes going on without the standby",
+        )
+        resumed = min(a["done"] for a in writer.acked() if a["t"] > killed + 1) - killed
+        FIGURES["standby down: seconds until commits go on asynchronously"] = resumed
+        assert resumed <= 10, resumed
+        assert psql(primary, "SHOW synchronous_standby_names") == ""
+        boot(standby)
+        wait_for(lambda: streaming(standby), 60, "the standby streaming again")
+        wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication again")
+    finally:
+        writer.stop()
+    acked = {a["name"] for a in writer.acked()}
+    assert acked <= names_on(primary, "alone")
+    wait_for(lambda: acked <= names_on(standby, "alone"), 30, "the standby to catch up")
+    syslog = primary.path("/var/log/syslog").read_text(errors="replace")
+    assert f"ALARM {standby.name} is not replicating" in syslog
+    assert holds_vip(primary) and not holds_vip(standby) and not writable(standby)
 
 
 def test_figures(pair):

@@ -177,7 +177,8 @@ def standby_signal(config: HaConfig) -> None:
         _chown_postgres(path)
 
 
-def system_identifier(config: HaConfig) -> str | None:
+def controldata(config: HaConfig, field: str) -> str | None:
+    """One line of pg_controldata (it reads the data directory: no server needed)."""
     res = subprocess.run(
         [f"{config.pg_bin}/pg_controldata", config.pg_data_dir],
         capture_output=True,
@@ -186,9 +187,13 @@ def system_identifier(config: HaConfig) -> str | None:
         env={**os.environ, "LC_ALL": "C"},
     )
     for line in res.stdout.splitlines():
-        if line.startswith("Database system identifier:"):
+        if line.startswith(f"{field}:"):
             return line.split(":", 1)[1].strip()
     return None
+
+
+def system_identifier(config: HaConfig) -> str | None:
+    return controldata(config, "Database system identifier")
 
 
 def prestart(config: HaConfig) -> str:
@@ -257,14 +262,7 @@ def demote(config: HaConfig, wait: float = 30.0) -> str:
 
 
 def checkpoint_lsn(config: HaConfig) -> str:
-    res = subprocess.run(
-        [f"{config.pg_bin}/pg_controldata", config.pg_data_dir],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "LC_ALL": "C"},
-    )
-    for line in res.stdout.splitlines():
-        if line.startswith("Latest checkpoint location:"):
-            return line.split(":", 1)[1].strip()
-    raise HaError("pg_controldata shows no checkpoint location")
+    lsn = controldata(config, "Latest checkpoint location")
+    if not lsn:
+        raise HaError("pg_controldata shows no checkpoint location")
+    return lsn
