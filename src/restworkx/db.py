@@ -1,12 +1,28 @@
-"""The database plumbing: metadata, engine, and request.dbsession on request.tm."""
+"""The database plumbing: metadata, engine, and request.dbsession on request.tm.
+
+Reads that run before a request's session has begun a transaction (a GET: the
+token, the record, a page and its count) go through ``read()`` on an
+autocommit connection of a second pool instead: one round trip per statement,
+no BEGIN/ROLLBACK and no join to the request's transaction. Once the session
+is in a transaction (a change under way) reads stay on it and see its writes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
+import re
+import weakref
 
+import orjson
 import transaction
 import zope.sqlalchemy
+from pyramid.config import PHASE3_CONFIG
+from pyramid.interfaces import IRequestExtensions, IRequestFactory
+from pyramid.request import Request
 from sqlalchemy import MetaData, engine_from_config, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING_CONVENTION = {
@@ -27,8 +43,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def json_loads(text):
+    """json.loads, the same values, faster: orjson unless the text holds a number that
+    orjson would read otherwise (an integer beyond 64 bits becomes a float there) or
+    that it refuses (1e400); records carry a few JSON columns each, read on every GET."""
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def get_engine(settings: dict, prefix: str = "sqlalchemy."):
-    engine = engine_from_config(settings, prefix)
+    engine = engine_from_config(settings, prefix, json_deserializer=json_loads)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -45,6 +76,170 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+def get_reader_engine(settings: dict, prefix: str = "sqlalchemy."):
+    """The engine of autocommit reads: its connections never hold a transaction, so
+    nothing needs resetting when they return to its pool."""
+    engine = engine_from_config(
+        settings,
+        prefix,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        json_deserializer=json_loads,
+    )
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+# engine -> its autocommit twin (set by includeme; sessions bound elsewhere read on themselves)
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def register_reader(engine, reader) -> None:
+    _READERS[engine] = reader
+
+
+def _reader_for(session):
+    return None if session.in_transaction() else _READERS.get(session.bind)
+
+
+def read(session, stmt, params=None, fetch=None):
+    """Run a read-only statement and fetch its result (all mappings unless fetch says
+    otherwise) on the session when it is in a transaction, else on an autocommit
+    connection; the result is consumed before the connection goes back."""
+    fetch = fetch or _all_mappings
+    reader = _reader_for(session)
+    if reader is None:
+        return fetch(session.execute(stmt, params))
+    with reader.connect() as conn:
+        return fetch(conn.execute(stmt, params))
+
+
+def _all_mappings(result):
+    return result.mappings().all()
+
+
+def first_mapping(result):
+    return result.mappings().first()
+
+
+def first_row(result):
+    return result.first()
+
+
+_PYFORMAT = re.compile(r"%\(([^)]+)\)s")
+
+
+class ReadStatement:
+    """A SELECT with named parameters, built once and run on many requests (a record by
+    its key, a token, a page of one shape): on PostgreSQL it is prepared once per
+    connection, so each run skips SQLAlchemy's execution machinery and the server's
+    parse and plan."""
+
+    _names = itertools.count()
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self.name = f"rwx_read_{next(self._names)}"
+        self.keys = tuple(stmt.selected_columns.keys())
+        self._compiled: dict = {}  # dialect name -> (prepare, execute, processors)
+
+    def _for(self, dialect):
+        """(PREPARE text, EXECUTE text, default parameters, result processors), or None
+        when a parameter needs converting on the way in (then SQLAlchemy runs it)."""
+        try:
+            return self._compiled[dialect.name]
+        except KeyError:
+            pass
+        compiled = self.stmt.compile(dialect=dialect)
+        done = None
+        binds = compiled.binds.values()
+        if not any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds):
+            sql = compiled.string
+            names = list(dict.fromkeys(_PYFORMAT.findall(sql)))
+            for i, name in enumerate(names, 1):
+                sql = sql.replace(f"%({name})s", f"${i}")
+            prepare = f"PREPARE {self.name} AS {sql.replace('%%', '%')}"
+            args = ", ".join(f"%({name})s" for name in names)
+            execute = f"EXECUTE {self.name}({args})" if names else f"EXECUTE {self.name}"
+            defaults = {k: v for k, v in compiled.params.items() if v is not None}
+            processors = [
+                col.type.dialect_impl(dialect).result_processor(dialect, None)
+                for col in self.stmt.selected_columns
+            ]
+            done = (prepare, execute, defaults, processors if any(processors) else None)
+        self._compiled[dialect.name] = done
+        return done
+
+
+def read_one(session, statement: ReadStatement, params: dict):
+    """The first row of a ReadStatement as a mapping, or None (see read())."""
+    return _read_prepared(session, statement, params, first_mapping)
+
+
+def read_all(session, statement: ReadStatement, params: dict) -> list:
+    """Every row of a ReadStatement as mappings (see read())."""
+    return _read_prepared(session, statement, params, _all_mappings)
+
+
+# Prepared statements a connection may hold before it drops them all (the shapes
+# of list queries are many; each costs server memory).
+PREPARED_MAX = 200
+
+
+def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
+    reader = _reader_for(session)
+    plan = None
+    if reader is not None and reader.dialect.name == "postgresql":
+        plan = statement._for(reader.dialect)
+    if plan is None:
+        return read(session, statement.stmt, params, fetch)
+    dialect = reader.dialect
+    prepare, execute, defaults, processors = plan
+    if defaults:
+        params = {**defaults, **params}
+    conn = reader.raw_connection()
+    cursor = None
+    try:
+        prepared = conn.info.setdefault("rwx_prepared", set())
+        cursor = conn.cursor()
+        if statement.name not in prepared:
+            if len(prepared) >= PREPARED_MAX:
+                cursor.execute("DEALLOCATE ALL")
+                prepared.clear()
+            cursor.execute(prepare)
+            prepared.add(statement.name)
+        cursor.execute(execute, params)
+        rows = cursor.fetchone() if fetch is first_mapping else cursor.fetchall()
+        cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        # What a SQLAlchemy Connection would do: drop a dead connection, wrap the error.
+        invalidated = dialect.is_disconnect(exc, conn, cursor)
+        if invalidated:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            execute,
+            params,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=invalidated,
+            dialect=dialect,
+        ) from exc
+    finally:
+        conn.close()
+    keys = statement.keys
+    if fetch is first_mapping:
+        if rows is None:
+            return None
+        rows = [rows]
+    if processors is not None:
+        rows = [
+            [v if p is None else p(v) for p, v in zip(processors, r, strict=True)] for r in rows
+        ]
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    return out[0] if fetch is first_mapping else out
+
+
 def get_session_factory(engine):
     return sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -53,6 +248,31 @@ def get_tm_session(session_factory, transaction_manager, request=None):
     dbsession = session_factory(info={"request": request})
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
+
+
+def _request_class_once(config) -> None:
+    """Pyramid applies reified request methods (request.dbsession, .tm, .identity...)
+    by building a new subclass of the request class for every request (type() costs
+    more than a simple GET's own code). Build that subclass once, after every
+    add_request_method, and make it the request factory."""
+
+    def build():
+        registry = config.registry
+        extensions = registry.queryUtility(IRequestExtensions)
+        if extensions is None or not extensions.descriptors:
+            return
+        base = registry.queryUtility(IRequestFactory, default=Request)
+        attrs = {"__module__": base.__module__, **extensions.descriptors}
+        cls = type(base.__name__, (base,), attrs)
+        # As pyramid.util.InstancePropertyHelper.apply_properties: the subclass
+        # provides what its base provides (no interface bookkeeping of its own).
+        for name in ("__implemented__", "__provides__"):
+            if hasattr(base, name):
+                setattr(cls, name, getattr(base, name))
+        extensions.descriptors = {}
+        registry.registerUtility(cls, IRequestFactory)
+
+    config.action(None, build, order=PHASE3_CONFIG + 10)
 
 
 def includeme(config):
@@ -69,8 +289,12 @@ def includeme(config):
     zope.sqlalchemy.register(session_factory, transaction_manager=transaction.manager)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
+    reader = get_reader_engine(settings)
+    register_reader(engine, reader)
+    config.registry["db_reader"] = reader
 
     def dbsession(request):
         return session_factory(info={"request": request})
 
     config.add_request_method(dbsession, reify=True)
+    _request_class_once(config)

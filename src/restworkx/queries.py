@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import String, and_, bindparam, func, or_
 
 from .declarations.fields import ISO_DATETIME, Field, FieldError, Str, Timestamp
 
@@ -71,21 +71,71 @@ class TableQuery:
     like: str | None = None
 
     # -- SQL -----------------------------------------------------------------
-    def where(self, table, string_columns: list[str]) -> list:
+    # Given a params dict, the clauses hold named bind parameters and params their
+    # values, so that one statement serves every query of the same shape(); without
+    # one, the values are inlined as anonymous parameters.
+    def where(self, table, string_columns: list[str], params: dict | None = None) -> list:
+        return self.key_where(table, params) + self.scan_where(table, string_columns, params)
+
+    def key_where(self, table, params: dict | None = None) -> list:
+        """The comparisons an index on the column can serve (search)."""
         c = table.c
-        clauses = [c[name] == value for name, value in self.exact.items()]
+        clauses = []
+        for name, value in self.exact.items():
+            if value is None:
+                clauses.append(c[name].is_(None))
+            else:
+                clauses.append(c[name] == _bind(params, f"eq_{name}", value, c[name].type))
         for name, (low, high) in self.between.items():
+            low = _bind(params, f"gt_{name}", low, c[name].type)
+            high = _bind(params, f"lt_{name}", high, c[name].type)
             clauses.append(and_(c[name] > low, c[name] < high))
+        return clauses
+
+    def scan_where(self, table, string_columns: list[str], params: dict | None = None) -> list:
+        """The matches every candidate row must be read for (icontains, regex, like)."""
+        c = table.c
+        clauses = []
         for name, value in self.icontains.items():
             if name not in self.exact:
-                clauses.append(func.lower(c[name]).like(f"%{_escape(value.lower())}%", "\\"))
+                pattern = _bind(params, f"ic_{name}", f"%{_escape(value.lower())}%", String())
+                clauses.append(func.lower(c[name]).like(pattern, "\\"))
         if self.regex:
             name, pattern = self.regex
-            clauses.append(c[name].regexp_match(pattern))
+            clauses.append(c[name].regexp_match(_bind(params, "regex", pattern, String())))
         if self.like:
-            pattern = f"%{_escape(self.like)}%"
+            pattern = _bind(params, "like", f"%{_escape(self.like)}%", String())
             clauses.append(or_(*(c[n].like(pattern, "\\") for n in string_columns)))
         return clauses
+
+    def bind_values(self) -> dict:
+        """The values of the named parameters where() binds (given a params dict)."""
+        out = {}
+        for name, value in self.exact.items():
+            if value is not None:
+                out[f"eq_{name}"] = value
+        for name, (low, high) in self.between.items():
+            out[f"gt_{name}"], out[f"lt_{name}"] = low, high
+        for name, value in self.icontains.items():
+            if name not in self.exact:
+                out[f"ic_{name}"] = f"%{_escape(value.lower())}%"
+        if self.regex:
+            out["regex"] = self.regex[1]
+        if self.like:
+            out["like"] = f"%{_escape(self.like)}%"
+        return out
+
+    def shape(self) -> tuple:
+        """What the statements of this query depend on, without the values."""
+        return (
+            self.archive,
+            tuple((n, v is None) for n, v in self.exact.items()),
+            tuple(self.between),
+            tuple(n for n in self.icontains if n not in self.exact),
+            self.regex[0] if self.regex else None,
+            bool(self.like),
+            tuple(self.order),
+        )
 
     def order_by(self, table, default: tuple[str, ...]) -> list:
         c = table.c
@@ -100,6 +150,13 @@ class TableQuery:
                 out.append(_direction(c[bare], name.startswith("-")))
         out.append(c.id.asc())
         return out
+
+
+def _bind(params: dict | None, name: str, value, type_=None):
+    if params is None:
+        return value
+    params[name] = value
+    return bindparam(name, type_=type_)
 
 
 def _direction(col, desc: bool):
@@ -126,6 +183,8 @@ def parse_bool(name: str, raw: str) -> bool:
 
 def parse(params, fields: dict[str, Field], *, extra: tuple[str, ...] = ()) -> TableQuery:
     """Parse a MultiDict-like of query parameters against the allowed fields."""
+    if not params:
+        return TableQuery()
     columns = dict(fields)
     columns.update(META_FIELDS)
     q = TableQuery()

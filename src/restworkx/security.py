@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.security import Allowed
 from sqlalchemy import bindparam, select
 
-from .db import utcnow
+from .db import ReadStatement, read_one, utcnow
 from .declarations.roles import PLATFORM, Role, parse_role, scope_chain
 
 
@@ -74,6 +75,11 @@ class SecurityPolicy:
     def permits(self, request, context, permission):
         identity = request.identity
         principals = identity.principals if identity else {Everyone}
+        # Records' resources answer their own ACL directly (resources._Keyed.allows);
+        # what they do not grant, the ACL walk decides as before.
+        allows = getattr(context, "allows", None)
+        if allows is not None and allows(principals, permission):
+            return Allowed("%r grants %r", context, permission)
         return ACLHelper().permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
@@ -103,7 +109,7 @@ def _token_statement(app):
     stmt = _TOKEN_STATEMENTS.get(app.short_name)
     if stmt is None:
         admin = app.objects["administrator"].model
-        stmt = (
+        stmt = ReadStatement(
             select(
                 Token.expires_at,
                 admin.id,
@@ -144,18 +150,18 @@ def load_identity(request) -> Identity | None:
     cached = _IDENTITIES.get(key)
     if cached is not None and cached[0] > now and cached[1] > utcnow():
         return cached[2]
-    row = request.dbsession.execute(_token_statement(app), {"token_hash": key[1]}).first()
-    if row is None or row.archived_at is not None:
+    row = read_one(request.dbsession, _token_statement(app), {"token_hash": key[1]})
+    if row is None or row["archived_at"] is not None:
         request.auth_failure = "The token is not valid; authenticate again."
         return None
-    if row.expires_at <= utcnow():
+    if row["expires_at"] <= utcnow():
         request.auth_failure = "The token has expired; authenticate again."
         return None
-    role = parse_role(row.role_id)
-    groups = list(row.permissions or [])
+    role = parse_role(row["role_id"])
+    groups = list(row["permissions"] or [])
     identity = Identity(
-        admin_id=row.id,
-        username=row.username,
+        admin_id=row["id"],
+        username=row["username"],
         role=role,
         groups=groups,
         principals=principals_for(app, role, groups),
@@ -164,7 +170,7 @@ def load_identity(request) -> Identity | None:
     if float(ttl) > 0:
         if len(_IDENTITIES) >= _IDENTITY_MAX:
             _IDENTITIES.clear()
-        _IDENTITIES[key] = (now + float(ttl), row.expires_at, identity)
+        _IDENTITIES[key] = (now + float(ttl), row["expires_at"], identity)
     return identity
 
 

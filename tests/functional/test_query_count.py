@@ -1,20 +1,54 @@
-"""A deep path costs one query for the token and one for the records, whatever its depth."""
+"""A deep path costs one query for the token and one for the records, whatever its depth.
+
+Statements are counted where they reach the driver: SQLAlchemy's cursor events see
+what SQLAlchemy runs, and on PostgreSQL a counting cursor also sees the prepared
+reads (EXECUTE of a statement PREPAREd once per connection) that bypass it.
+"""
 
 from __future__ import annotations
 
 import pytest
+import webtest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
-from .conftest import ok
+from restworkx import main
+from restworkx.security import forget_identities
+
+from .conftest import Api, ok
+
+WORK = ("SELECT", "INSERT", "UPDATE", "DELETE", "EXECUTE")
 
 
 @pytest.fixture
-def statements():
+def statements(engine):
     seen: list[str] = []
+    if engine.dialect.name == "postgresql":
+        import psycopg2.extensions
+
+        class CountingCursor(psycopg2.extensions.cursor):
+            def execute(self, query, vars=None):
+                if query.lstrip().upper().startswith(WORK):
+                    seen.append(query)
+                return super().execute(query, vars)
+
+        def checkout(dbapi_conn, _record, _proxy):
+            dbapi_conn.cursor_factory = CountingCursor
+
+        def checkin(dbapi_conn, _record):
+            if dbapi_conn is not None:
+                dbapi_conn.cursor_factory = None
+
+        event.listen(Pool, "checkout", checkout)
+        event.listen(Pool, "checkin", checkin)
+        yield seen
+        event.remove(Pool, "checkout", checkout)
+        event.remove(Pool, "checkin", checkin)
+        return
 
     def record(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+        if statement.lstrip().upper().startswith(WORK):
             seen.append(statement)
 
     event.listen(Engine, "before_cursor_execute", record)
@@ -39,3 +73,40 @@ def test_list_page_is_three_queries(populated, statements):
     doc = ok(populated.get("subscriber/acme?limit=20"))
     assert doc["meta"]["records_total"] == 25
     assert len(statements) == 3, statements  # token + count + page
+
+
+def test_get_one_subscriber_reads_outside_any_transaction(populated, statements):
+    """A GET reads on autocommit connections: no BEGIN, COMMIT or ROLLBACK round trips."""
+    seen: list[str] = []
+
+    def record(dbapi_conn, _record, _proxy):
+        seen.append(dbapi_conn.autocommit if hasattr(dbapi_conn, "autocommit") else None)
+
+    event.listen(Pool, "checkout", record)
+    try:
+        ok(populated.get("subscriber/acme/s07"))
+    finally:
+        event.remove(Pool, "checkout", record)
+    assert seen, "no connection was checked out"
+    if populated.testapp.app.registry["db_engine"].dialect.name == "postgresql":
+        assert all(seen), seen
+
+
+@pytest.fixture
+def cached(app_settings, engine, testapp, make_admin):
+    forget_identities()
+    app = webtest.TestApp(main({}, **{**app_settings, "restworkx.identity_cache_seconds": "5"}))
+    make_admin("owner")
+    api = Api(app).as_("owner")
+    api.post("service_provider", {"name": "acme"})
+    api.post("subscriber/acme", {"name": "s00", "pin": "1234"})
+    yield api
+    forget_identities()
+
+
+def test_a_cached_identity_makes_a_get_one_query(cached, statements):
+    ok(cached.get("subscriber/acme/s00"))
+    statements.clear()
+    doc = ok(cached.get("subscriber/acme/s00"))
+    assert doc["data"][0]["attributes"]["name"] == "s00"
+    assert len(statements) == 1, statements  # the record; the token is known

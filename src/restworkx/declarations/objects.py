@@ -80,6 +80,10 @@ class ObjectSpec:
     table_name: str = ""
     model: Any = None
     extra_indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    # Columns the live key index also carries (PostgreSQL INCLUDE, with id): pages
+    # and counts that filter and sort on the key and these are answered from the
+    # index alone (an index-only scan), never from the rows scattered in the table.
+    index_include: tuple[str, ...] = ()
 
     def __post_init__(self):
         for name, f in self.fields.items():
@@ -142,6 +146,9 @@ class ObjectSpec:
         indexes = []
         if self.keyed:
             for suffix, where in (("live", LIVE), ("archive", ARCHIVED)):
+                include = {}
+                if suffix == "live" and self.index_include:
+                    include["postgresql_include"] = ["id", *self.index_include]
                 indexes.append(
                     Index(
                         f"uq_{t}_{suffix}",
@@ -149,6 +156,7 @@ class ObjectSpec:
                         unique=True,
                         sqlite_where=where,
                         postgresql_where=where,
+                        **include,
                     )
                 )
         if self.archivable:

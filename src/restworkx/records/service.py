@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import utcnow
+from ..db import ReadStatement, read_all, read_one, utcnow
 from ..declarations.fields import FieldError, format_datetime
 from ..declarations.objects import ObjectSpec
 from ..errors import BadRequest, Conflict
@@ -62,29 +64,41 @@ class RecordService:
         return self.db.execute(stmt).scalars().first()
 
     def list(self, spec: ObjectSpec, keys: dict, query: TableQuery, caller_scope):
-        t = spec.model.__table__
-        where = [t.c.archived_at.is_not(None) if query.archive else t.c.archived_at.is_(None)]
-        where += [t.c[k] == v for k, v in keys.items()]
-        where += self.scope_filter(spec, caller_scope)
-        strings = [n for n, f in spec.public_fields.items() if f.is_string]
-        where += query.where(t, strings)
-        total = self._count(t, where, (spec.table_name, keys, caller_scope, query))
+        sp, sub = caller_scope
+        sp_col, sub_col = spec.scope
+        scoped_sp = sp is not None and bool(sp_col)
+        scoped_sub = scoped_sp and sub is not None and bool(sub_col)
+        # One pair of statements per shape of query (which filters, which sort), the
+        # values bound by name: built once, prepared once per connection.
+        shape = (spec.table_name, tuple(keys), scoped_sp, scoped_sub, query.shape())
+        statements = _LIST_STATEMENTS.get(shape)
+        if statements is None:
+            statements = _list_statements(spec, tuple(keys), scoped_sp, scoped_sub, query)
+            if len(_LIST_STATEMENTS) >= 500:
+                _LIST_STATEMENTS.clear()
+            _LIST_STATEMENTS[shape] = statements
+        count_stmt, page_stmt, filtered = statements
+        params = {f"k_{k}": v for k, v in keys.items()}
+        if scoped_sp:
+            params["scope_sp"] = sp
+        if scoped_sub:
+            params["scope_sub"] = sub
+        params.update(query.bind_values())
+        total = self._count(
+            count_stmt, filtered, params, (spec.table_name, keys, caller_scope, query)
+        )
         rows = []
         if query.limit and total > query.offset:
-            cols = [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
-            stmt = (
-                select(*cols)
-                .where(*where)
-                .order_by(*query.order_by(t, spec.default_sort))
-                .limit(query.limit)
-                .offset(query.offset)
-            )
-            rows = self.db.execute(stmt).mappings().all()
+            params["page_limit"], params["page_offset"] = query.limit, query.offset
+            rows = read_all(self.db, page_stmt, params)
         return rows, total
 
-    def _count(self, table, where: list, key) -> int:
-        """records_total; totals of COUNT_CACHE_MIN or more are kept COUNT_CACHE_SECONDS
-        per process, since counting a million rows costs more than the page itself."""
+    def _count(self, stmt, filtered: bool, params: dict, key) -> int:
+        """records_total. Counting reads every row the indexed conditions leave for the
+        matches (icontains, like, regex) to test: when those are COUNT_CACHE_MIN or
+        more, the total is kept COUNT_CACHE_SECONDS per process, since counting them
+        costs more than the page itself. Smaller sets are counted every time, exactly."""
+        ident = None
         if COUNT_CACHE_SECONDS > 0:
             name, keys, scope, query = key
             ident = (
@@ -98,14 +112,24 @@ class RecordService:
                 query.regex,
                 query.like,
             )
+            now = time.monotonic()
             hit = _COUNTS.get(ident)
-            if hit is not None and hit[0] > time.monotonic():
-                return hit[1]
-        total = self.db.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-        if COUNT_CACHE_SECONDS > 0 and total >= COUNT_CACHE_MIN:
-            if len(_COUNTS) > 1000:
-                _COUNTS.clear()
-            _COUNTS[ident] = (time.monotonic() + COUNT_CACHE_SECONDS, total)
+            if hit is not None:
+                if hit[0] > now:
+                    return hit[1]
+                # Expired: this request recounts; the others keep the last total
+                # meanwhile instead of all counting at once.
+                _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, hit[1])
+        row = read_one(self.db, stmt, params)
+        total = row["total"]
+        candidates = row["candidates"] if filtered else total
+        if ident is not None:
+            if candidates < COUNT_CACHE_MIN:
+                _COUNTS.pop(ident, None)
+            else:
+                if len(_COUNTS) > 1000:
+                    _COUNTS.clear()
+                _COUNTS[ident] = (time.monotonic() + COUNT_CACHE_SECONDS, total)
         return total
 
     def find_row(self, spec: ObjectSpec, keys: dict, *, archived: bool = False):
@@ -115,12 +139,13 @@ class RecordService:
         stmt = _FIND_STATEMENTS.get(cache_key)
         if stmt is None:
             t = spec.model.__table__
-            cols = [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
+            cols = _record_columns(spec)
             state = t.c.archived_at.is_not(None) if archived else t.c.archived_at.is_(None)
-            stmt = select(*cols).where(state, *(t.c[n] == bindparam(f"k_{n}") for n in names))
+            stmt = ReadStatement(
+                select(*cols).where(state, *(t.c[n] == bindparam(f"k_{n}") for n in names))
+            )
             _FIND_STATEMENTS[cache_key] = stmt
-        params = {f"k_{n}": v for n, v in keys.items()}
-        return self.db.execute(stmt, params).mappings().first()
+        return read_one(self.db, stmt, {f"k_{n}": v for n, v in keys.items()})
 
     def scope_filter(self, spec: ObjectSpec, caller_scope) -> list:
         sp, sub = caller_scope
@@ -360,6 +385,56 @@ COUNT_CACHE_SECONDS = 10.0
 COUNT_CACHE_MIN = 10_000
 _COUNTS: dict = {}
 _FIND_STATEMENTS: dict = {}
+_LIST_STATEMENTS: dict = {}
+
+
+def _string_columns(spec: ObjectSpec) -> list[str]:
+    return [n for n, f in spec.public_fields.items() if f.is_string]
+
+
+def _list_statements(spec: ObjectSpec, keys: tuple, scoped_sp: bool, scoped_sub: bool, query):
+    """(count, page, whether the count also counts candidates) for one shape of list."""
+    t = spec.model.__table__
+    c = t.c
+    params: dict = {}  # the values are bound per request (TableQuery.bind_values)
+    where = [c.archived_at.is_not(None) if query.archive else c.archived_at.is_(None)]
+    where += [c[k] == bindparam(f"k_{k}", type_=c[k].type) for k in keys]
+    sp_col, sub_col = spec.scope
+    if scoped_sp:
+        where.append(c[sp_col] == bindparam("scope_sp", type_=c[sp_col].type))
+    if scoped_sub:
+        where.append(c[sub_col] == bindparam("scope_sub", type_=c[sub_col].type))
+    where += query.key_where(t, params)
+    matches = query.scan_where(t, _string_columns(spec), params)
+    if matches:
+        # One scan counts the matches and the candidates they were tested on.
+        count = select(
+            func.count().filter(and_(*matches)).label("total"), func.count().label("candidates")
+        )
+    else:
+        count = select(func.count().label("total"))
+    count = count.select_from(t).where(*where)
+    order = query.order_by(t, spec.default_sort)
+    # The page's ids first, then their rows: the ids come from an index alone when
+    # one carries what the page filters and sorts on (index_include), and only the
+    # page's own rows are read from the table, not every row that the offset skips
+    # or the sort compares.
+    page = (
+        select(c.id)
+        .where(*where, *matches)
+        .order_by(*order)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+        .subquery("page")
+    )
+    rows = select(*_record_columns(spec)).join(page, c.id == page.c.id).order_by(*order)
+    return ReadStatement(count), ReadStatement(rows), bool(matches)
+
+
+def _record_columns(spec: ObjectSpec) -> list:
+    """What a read of records selects: id, archive state, meta, public fields."""
+    t = spec.model.__table__
+    return [t.c[n] for n in ("id", "archived_at", *META, *spec.public_fields)]
 
 
 def _a(spec) -> str:
@@ -385,14 +460,26 @@ def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:
     archived = get("archived_at")
     if archived is not None:
         meta["archived"] = format_datetime(archived)
-    uri = "/".join([api_base, spec.name, *(quote(str(v), safe=":") for v in identifier.values())])
+    segments = [api_base, spec.name]
+    for v in identifier.values():
+        text = str(v)
+        # What quote(text, safe=":") leaves as it is needs no call (most keys).
+        segments.append(text if _URI_SAFE.fullmatch(text) else quote(text, safe=":"))
+    attributes = {}
+    for n in spec.public_fields:
+        value = get(n)
+        attributes[n] = format_datetime(value) if isinstance(value, _TEMPORAL) else value
     return {
         "scope": spec.name,
         "meta": meta,
-        "links": {"self": {"scope": spec.name, "identifier": identifier, "uri": uri}},
-        "attributes": {n: _plain(get(n)) for n in spec.public_fields},
+        "links": {
+            "self": {"scope": spec.name, "identifier": identifier, "uri": "/".join(segments)}
+        },
+        "attributes": attributes,
     }
 
 
-def _plain(value):
-    return format_datetime(value) if hasattr(value, "isoformat") else value
+# Characters urllib.parse.quote never escapes, and ":" (safe=":").
+_URI_SAFE = re.compile(r"[A-Za-z0-9_.~:-]*")
+# What has isoformat() among the values drivers return.
+_TEMPORAL = (dt.date, dt.time)

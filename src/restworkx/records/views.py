@@ -64,7 +64,6 @@ def _archive_flag(request) -> bool:
         raise BadRequest(str(exc)) from None
 
 
-@api_view(context=Collection, request_method="GET", permission="list")
 def list_records(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
@@ -77,7 +76,6 @@ def list_records(context, request):
     )
 
 
-@api_view(context=Item, request_method="GET", permission="view")
 def get_record(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
@@ -140,21 +138,18 @@ def _collection_for(context, keys: dict) -> Collection:
     return Collection(spec, tuple(ordered), api_root, spec.name)
 
 
-@api_view(context=Collection, request_method="POST", permission="list")
 def create_record(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
     return _create(context, request)
 
 
-@api_view(context=Item, request_method="POST", permission="list")
 def create_record_at(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
     return _create(context, request)
 
 
-@api_view(context=Item, request_method="PUT", permission="edit")
 def put_record(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
@@ -179,7 +174,6 @@ def put_record(context, request):
     return _one(request, context, change.record)
 
 
-@api_view(context=Item, request_method="DELETE", permission="archive")
 def delete_record(context, request):
     if (special := _special(context, request)) is not None:
         return special(context, request)
@@ -221,10 +215,41 @@ def _allowed(context) -> tuple[str, ...]:
     return ("GET",)
 
 
+# method -> (permission, handler). One view per context dispatches on the method:
+# a view per method would make Pyramid try them in turn, each mismatch costing an
+# exception. HEAD is answered as GET, as a request_method="GET" view would.
+COLLECTION_METHODS = {
+    "GET": ("list", list_records),
+    "HEAD": ("list", list_records),
+    "POST": ("list", create_record),
+}
+ITEM_METHODS = {
+    "GET": ("view", get_record),
+    "HEAD": ("view", get_record),
+    "PUT": ("edit", put_record),
+    "POST": ("list", create_record_at),
+    "DELETE": ("archive", delete_record),
+}
+
+
+def _dispatch(methods: dict, context, request):
+    entry = methods.get(request.method)
+    if entry is None:
+        return method_not_allowed(_allowed(context))
+    permission, handler = entry
+    if not request.has_permission(permission, context):
+        raise HTTPForbidden()
+    return handler(context, request)
+
+
 @api_view(context=Collection, permission=NO_PERMISSION_REQUIRED)
+def collection_view(context, request):
+    return _dispatch(COLLECTION_METHODS, context, request)
+
+
 @api_view(context=Item, permission=NO_PERMISSION_REQUIRED)
-def no_such_method(context, request):
-    return method_not_allowed(_allowed(context))
+def item_view(context, request):
+    return _dispatch(ITEM_METHODS, context, request)
 
 
 def _safe_fields(spec, fields: dict) -> dict:
