@@ -9,7 +9,7 @@
    JSON schedules, acceptance lists, forward plans) into the upload directory;
 3. import: queues the job through ``jobs.service.submit`` and runs
    ``restworkx worker --once`` in a child process; rows/s from the child's wall
-   time, peak memory from its rusage (ru_maxrss);
+   time, peak memory from /proc (the worker and any children it starts);
 4. ceiling: ``COPY ... FROM STDIN`` of the same rows into ``bench_copy``, a
    table created ``LIKE ecf_subscriber INCLUDING ALL`` (same indexes);
 5. export: an export job of every subscriber through the worker, against
@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import psycopg2
@@ -80,7 +81,60 @@ def subscriber_rows(n: int):
 RUNS: list[str] = []
 
 
-def run_worker(ini: str) -> tuple[float, int]:
+def _tree(pid: int) -> list[int]:
+    """pid and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _kib(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemoryWatch(threading.Thread):
+    """Peak memory of a process tree, read from /proc every 20 ms: the largest sum
+    of the processes' RSS seen at once, and the sum of their own peaks (VmHWM).
+
+    Not wait4's ru_maxrss: a child exec'd by subprocess (vfork) starts with its
+    parent's high-water mark, so it reported the bench script's own memory (the
+    whole CSV it holds for the COPY ceiling) for the worker."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.done = pid, threading.Event()
+        self.rss_peak, self.hwm = 0, {}
+
+    def run(self):
+        while not self.done.is_set():
+            pids = _tree(self.pid)
+            self.rss_peak = max(self.rss_peak, sum(_kib(p, "VmRSS:") for p in pids))
+            for p in pids:
+                self.hwm[p] = max(self.hwm.get(p, 0), _kib(p, "VmHWM:"))
+            self.done.wait(0.02)
+
+    def stop(self) -> tuple[int, int]:
+        self.done.set()
+        self.join()
+        return self.rss_peak // 1024, sum(self.hwm.values()) // 1024  # MiB
+
+
+def run_worker(ini: str) -> tuple[float, tuple[int, int]]:
     exe = os.path.join(os.path.dirname(sys.executable), "restworkx")
     start = time.monotonic()
     prof = os.environ.get("BENCH_PROFILE")
@@ -90,17 +144,25 @@ def run_worker(ini: str) -> tuple[float, int]:
         out = f"{prof}.{len(RUNS)}.prof"
         cmd = [sys.executable, "-m", "cProfile", "-o", out, exe, *cmd[1:]]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    watch = MemoryWatch(proc.pid)
+    watch.start()
+    status = proc.wait()
     elapsed = time.monotonic() - start
+    peaks = watch.stop()
     if status != 0:
         raise SystemExit(f"worker exited with {status}")
-    return elapsed, usage.ru_maxrss // 1024  # MiB
+    return elapsed, peaks
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--keep", action="store_true", help="keep the database and the files")
+    p.add_argument("--batch-rows", type=int, default=2000, help="restworkx.job_batch_rows")
     args = p.parse_args()
 
     from alembic import command
@@ -119,7 +181,7 @@ def main() -> int:
         "restworkx.data_root": tmp,
         "restworkx.syslog": "off",
         "restworkx.log_level": "WARNING",
-        "restworkx.job_batch_rows": "2000",
+        "restworkx.job_batch_rows": str(args.batch_rows),
     }
     ini = os.path.join(tmp, "bench.ini")
     with open(ini, "w") as fh:
@@ -162,13 +224,14 @@ def main() -> int:
         "bench",
     )
     db.commit()
-    seconds, peak = run_worker(ini)
+    print(load())
+    seconds, (peak, hwm) = run_worker(ini)
     db.refresh(job)
     assert job.status == "done", (job.status, job.message)
     import_rate = args.rows / seconds
     print(
-        f"import job: {seconds:.1f} s, {import_rate:,.0f} rows/s, worker peak {peak} MiB; "
-        f"{job.message}"
+        f"import job: {seconds:.1f} s, {import_rate:,.0f} rows/s, worker peak {peak} MiB "
+        f"(processes' own peaks summed: {hwm} MiB); {job.message}; {load()}"
     )
 
     # -- the COPY ceiling -------------------------------------------------------------
@@ -192,7 +255,7 @@ def main() -> int:
     copy_rate = args.rows / copy_seconds
     print(
         f"COPY FROM:  {copy_seconds:.1f} s, {copy_rate:,.0f} rows/s; "
-        f"import at {100 * import_rate / copy_rate:.0f}% of COPY"
+        f"import at {100 * import_rate / copy_rate:.0f}% of COPY; {load()}"
     )
 
     # -- export ------------------------------------------------------------------------
@@ -200,11 +263,15 @@ def main() -> int:
         db, app, settings, "platform_owner", {"job_type": "export", "object": "subscriber"}, "bench"
     )
     db.commit()
-    seconds, peak_e = run_worker(ini)
+    print(load())
+    seconds, (peak_e, hwm_e) = run_worker(ini)
     db.refresh(job)
     assert job.status == "done" and job.progress == args.rows, (job.status, job.message)
     export_rate = args.rows / seconds
-    print(f"export job: {seconds:.1f} s, {export_rate:,.0f} rows/s, worker peak {peak_e} MiB")
+    print(
+        f"export job: {seconds:.1f} s, {export_rate:,.0f} rows/s, worker peak {peak_e} MiB "
+        f"(own peaks summed: {hwm_e} MiB); {load()}"
+    )
     start = time.monotonic()
     with raw, raw.cursor() as cur, open(os.path.join(tmp, "copy-to.csv"), "w") as out:
         cur.copy_expert(
@@ -216,7 +283,7 @@ def main() -> int:
     copy_to_rate = args.rows / copy_to
     print(
         f"COPY TO:    {copy_to:.1f} s, {copy_to_rate:,.0f} rows/s; "
-        f"export at {100 * export_rate / copy_to_rate:.0f}% of COPY TO"
+        f"export at {100 * export_rate / copy_to_rate:.0f}% of COPY TO; {load()}"
     )
     raw.close()
     db.close()

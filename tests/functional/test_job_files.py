@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from restworkx.applications import ALL
 from restworkx.jobs import exporter, files, importer, worker
@@ -379,3 +380,39 @@ def test_imports_are_unchanged_by_a_small_chunk_size(
     )["data"][0]["attributes"]
     run_worker(app_settings, engine)
     assert job_of(sp, SP_ROLE, job["job_id"])["message"] == "3 imported, 0 skipped, 0 errors"
+
+
+def test_a_growing_import_refreshes_statistics_and_stores_chunks_compressed(
+    owner, app_settings, engine, monkeypatch, store_of
+):
+    """The importer ANALYZEs the table as it grows (PostgreSQL), between batches,
+    and the import's outcome is the same; stored chunks use LZ4 where the server
+    has it."""
+    monkeypatch.setattr(importer, "ANALYZE_FIRST", 3)
+    analyzed = []
+    real = importer.Importer._analyze
+
+    def spy(self):
+        analyzed.append(self.inserted)
+        real(self)
+
+    monkeypatch.setattr(importer.Importer, "_analyze", spy)
+    ok(owner.post("service_provider", {"name": SP}))
+    notes = "compressible " * 150  # the in_file: a chunk TOAST compresses
+    rows = [sub_row(f"g{i:02d}", notes=notes) for i in range(20)]
+    in_file = put_upload(app_settings, "grow.csv", csv_text(rows))
+    body = {"job_type": "import", "object": "subscriber", "in_file": in_file}
+    doc = ok(post_job(owner, "platform_owner", {**body, "service_provider_name": SP}))
+    Worker({**app_settings, "restworkx.job_batch_rows": "2"}, engine=engine).run_once()
+    job = job_of(owner, "platform_owner", doc["data"][0]["attributes"]["job_id"])
+    assert job["status"] == "done" and job["message"] == "20 imported, 0 skipped, 0 errors"
+    assert len(read_csv(job["out_file"])) == 21
+    if engine.dialect.name != "postgresql":
+        assert analyzed == []
+        return
+    assert analyzed == [4, 8, 16]  # at 3 rows, then each time they double
+    with Session(engine) as session:
+        lz4 = session.execute(
+            select(func.bool_or(func.pg_column_compression(StoredChunk.data) == "lz4"))
+        ).scalar()
+        assert bool(lz4) == files.lz4_available(session)

@@ -481,3 +481,82 @@ def test_a_killed_worker_is_resumed_without_duplicates(owner, app_settings, engi
     assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, n + 1)]
     assert {r[2] for r in rows[1:]} == {"imported"}
     assert job["output_hash"] == hashlib.sha256(Path(job["out_file"]).read_bytes()).hexdigest()
+
+
+TRICKY = [
+    "",
+    " ",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "cr\rhere",
+    "crlf\r\nhere",
+    "\\.",
+    "back\\slash\\N",
+    "tab\there",
+    "é ü 漢字 \u2028 end",
+    "trailing space ",
+    '"',
+    ",",
+]
+
+
+def test_export_lines_are_those_of_the_csv_writer(owner, app_settings, engine, monkeypatch):
+    """On PostgreSQL the database writes the export's lines (COPY ... TO STDOUT):
+    byte for byte what Python's csv writer makes of the same rows."""
+    from restworkx.jobs import exporter
+
+    ok(owner.post("service_provider", {"name": SP}))
+    for i, text in enumerate(TRICKY):
+        body = {
+            "name": f"t{i:02d}",
+            "pin": "1234",
+            "display_name": text,
+            "notes": text,
+            "address": text[::-1],
+            "params": {"k": text, "n": [1, 2.5, None, True]},
+            "call_manager": i % 2 == 0,
+        }
+        ok(owner.post(f"subscriber/{SP}", body))
+    ok(owner.post(f"subscriber/{SP}", {"name": "blank", "pin": "1234"}))
+    cdr = ALL["ecf"].objects["ecf_cdr"].model.__table__
+    stamp = __import__("datetime").datetime(2024, 2, 29, 23, 59, 58)
+    with engine.begin() as conn:
+        for i, micro in enumerate((0, 1, 500000, 999999)):
+            conn.execute(
+                cdr.insert().values(
+                    called_number=TRICKY[i + 2],
+                    calling_number="5551000",
+                    original_called_number="5552000",
+                    start_time=stamp.replace(microsecond=micro),
+                    end_time=None if i % 2 else stamp,
+                    route={"a": TRICKY[i]},
+                    cdrs=[],
+                    service_provider_name=SP,
+                    subscriber_name="t00",
+                    created=stamp,
+                    created_by="test",
+                    modified=stamp,
+                    modified_by="test",
+                )
+            )
+
+    def export(obj, **filters):
+        body = {"job_type": "export", "object": obj, **filters}
+        doc = ok(post_job(owner, "platform_owner", body))
+        run_worker(app_settings, engine)
+        job = job_of(owner, "platform_owner", doc["data"][0]["attributes"]["job_id"])
+        assert job["status"] == "done", job
+        return Path(job["out_file"]).read_bytes()
+
+    for obj, filters in (
+        ("subscriber", {}),
+        ("subscriber", {"icontains": "name:t0", "sort": "display_name DESC"}),
+        ("ecf_cdr", {}),
+    ):
+        by_copy = export(obj, **filters)
+        monkeypatch.setattr(exporter, "copy_statement", lambda *a, **kw: None)
+        by_python = export(obj, **filters)
+        monkeypatch.undo()
+        assert by_copy == by_python
+        assert by_copy.count(b"\r\n") >= 2

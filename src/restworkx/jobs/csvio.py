@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 
 from ..declarations.objects import ObjectSpec
 
@@ -84,8 +85,14 @@ def looks_binary(path: str) -> bool:
 
 def outcome_line(row: int, key: str, outcome: str, message: str = "") -> bytes:
     """One outcome line: always one physical line (newlines in values become spaces)."""
+    if not message and _PLAIN.fullmatch(key):  # most lines: nothing to join or quote
+        return f"{row},{key},{outcome},\r\n".encode()
     cells = [str(row), _one_line(key), outcome, _one_line(message)]
     return (",".join(_quote(c) for c in cells) + "\r\n").encode("utf-8")
+
+
+# Text that neither str.splitlines nor CSV quoting changes.
+_PLAIN = re.compile(r'[^,"\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*')
 
 
 def _one_line(text: str) -> str:

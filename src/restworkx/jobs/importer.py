@@ -10,35 +10,38 @@ row has exactly one outcome line. The in_file comes from the database too
 when it is not here (or differs); one an operator put in the upload
 directory is stored when the job is claimed, for the same reason.
 
-Within a batch every row is cleaned by ``RecordService.clean`` (the API's
-field and record rules), then the batch checks its keys against the live
-records and its parents' existence in two queries, and inserts what passed
-in one statement. Should that insert still hit a unique index (a concurrent
-API call), the batch is replayed row by row through ``RecordService.create``.
+Every row is checked by the API's field and record rules (jobs/rowclean.py:
+a checker compiled from the declarations, with ``RecordService.clean`` for
+any row it does not take, so errors read as the API's), then the batch checks
+its keys against the live records and its parents' existence in two queries,
+and inserts what passed in one statement (COPY on PostgreSQL, the rows'
+text made as they are checked). Should that insert still hit a unique index
+(a concurrent API call), the batch is replayed row by row through
+``RecordService.create``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import os
 import time
 
-from sqlalchemy import JSON, Boolean, DateTime, insert, select, tuple_
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import utcnow
 from ..declarations.roles import parse_role
 from ..errors import APIError
-from ..records.service import RecordService, describe_key
-from . import csvio
+from ..records.service import RecordService
+from . import csvio, rowclean
 from .service import LeaseLost, elapsed_since, touch, under_provider
 
 log = logging.getLogger(__name__)
 
 IMPORTED, SKIPPED, ERROR = "imported", "skipped", "error"
+ANALYZE_FIRST = 5000  # rows imported before the table's statistics are first refreshed
 
 
 class ImportFailed(Exception):
@@ -79,7 +82,18 @@ def _records(path: str, skip: int):
 
 
 class Importer:
-    def __init__(self, db, app, job, lease, settings_loader, *, store, batch_rows=500, pause=0.0):
+    def __init__(
+        self,
+        db,
+        app,
+        job,
+        lease,
+        settings_loader,
+        *,
+        store,
+        batch_rows=500,
+        pause=0.0,
+    ):
         self.db, self.app, self.job, self.lease = db, app, job, lease
         self.store = store
         self.out = None  # the stored out_file's Appender
@@ -93,6 +107,17 @@ class Importer:
         self.batch_rows = batch_rows
         self.pause = pause
         self.counts = {IMPORTED: 0, SKIPPED: 0, ERROR: 0}
+        self.pg = db.get_bind().dialect.name == "postgresql"
+        table = self.spec.model.__table__
+        self.copy_columns = (
+            [c.name for c in table.columns if c.name != "id" and c.name not in rowclean.META]
+            if self.pg
+            else None
+        )
+        self.inserted, self.analyze_at = 0, ANALYZE_FIRST
+        self.preparer = rowclean.Preparer(
+            app, self.spec, self.service, self.sp, self.role, copy_columns=self.copy_columns
+        )
 
     # -- the run -------------------------------------------------------------------
     def run(self) -> dict:
@@ -103,21 +128,28 @@ class Importer:
             raise ImportFailed("The in_file is not a CSV text file (it holds NUL bytes).")
         header = self._has_header(job.in_file)
         skip = done + (1 if header else 0)
-        batch: list = []
+        batches = self._batches(_records(job.in_file, skip))
         with open(job.out_file, "ab") as out:
-            try:
-                for number, cells in _records(job.in_file, skip):
-                    batch.append((number, cells))
-                    if len(batch) >= self.batch_rows:
-                        done = self._batch(batch, out, done)
-                        batch = []
-            except ImportFailed:
-                if batch:
-                    self._batch(batch, out, done)
-                raise
-            if batch:
+            for batch in batches:
                 done = self._batch(batch, out, done)
         return dict(self.counts, rows=done, out=self.out)
+
+    def _batches(self, records):
+        """Lists of batch_rows (number, cells); a file that stops being readable
+        yields the rows before the bad one, then raises ImportFailed."""
+        batch: list = []
+        try:
+            for item in records:
+                batch.append(item)
+                if len(batch) >= self.batch_rows:
+                    yield batch
+                    batch = []
+        except ImportFailed:
+            if batch:
+                yield batch
+            raise
+        if batch:
+            yield batch
 
     def _out_file(self, done: int) -> int:
         """Start the out_file, or rewrite it from the database to go on; the rows done."""
@@ -169,6 +201,7 @@ class Importer:
     def _batch(self, batch, out, done: int) -> int:
         db = self.db
         started = time.monotonic()
+        prepared = self.preparer.prepare(batch)
         try:
             # The lease first: it locks the job row, so a re-claim waits for us.
             touch(
@@ -178,7 +211,7 @@ class Importer:
                 progress=done + len(batch),
                 elapsed=elapsed_since(self.job.started_at),
             )
-            results = self._fast(batch)
+            results = self._fast(batch, prepared)
         except LeaseLost:
             db.rollback()
             raise
@@ -197,6 +230,9 @@ class Importer:
         self.out.append(lines)  # the record, committed with the rows and the progress
         out.write(lines)  # the cache: rewritten from the database on a resume
         db.commit()
+        self.inserted += sum(1 for r in results if r[2] == IMPORTED)
+        if self.pg and self.inserted >= self.analyze_at:
+            self._analyze()
         for r in results:
             self.counts[r[2]] += 1
         if self.pause:
@@ -206,88 +242,95 @@ class Importer:
         )
         return done + len(batch)
 
+    def _analyze(self) -> None:
+        """Fresh statistics for the table as it grows (at 5,000 new rows, then each
+        time they double). On a table that was small when autovacuum last looked,
+        PostgreSQL otherwise plans the key check of a batch as a scan of the
+        provider's whole range (it expects a handful of rows): each batch then
+        costs as much as the rows already imported, and a big import slows down
+        quadratically. Its own short transaction, after the batch's commit."""
+        self.analyze_at = 2 * self.inserted
+        try:
+            # Never queued behind a VACUUM of the table: skipped, tried again later.
+            self.db.execute(text("SET LOCAL lock_timeout = '2s'"))
+            self.db.execute(text(f'ANALYZE "{self.spec.model.__table__.name}"'))
+            self.db.commit()
+        except SQLAlchemyError:
+            log.info("job %s: ANALYZE failed", self.job.job_id, exc_info=True)
+            self.db.rollback()
+
     def _clean(self, number, cells):
         """(values, None) or (None, outcome) for one row."""
+        return self.preparer.clean(number, cells)
+
+    def _fast(self, batch, prepared):
+        """The batch's outcomes, its new records inserted in one statement.
+
+        ``prepared`` is ``Preparer.prepare(batch)``: each row checked by the
+        API's rules, with its key, its parents and its insert payload."""
         spec = self.spec
-        columns = spec.csv_columns
-        if len(cells) != len(columns):
-            return None, (
-                number,
-                _key_guess(spec, cells),
-                ERROR,
-                f"has {len(cells)} columns, expected {len(columns)} ({', '.join(columns)}).",
-            )
-        body = {c: v for c, v in zip(columns, cells, strict=True) if v != ""}
-        sp_col = spec.scope[0]
-        if self.sp is not None and under_provider(spec) and sp_col not in body:
-            body[sp_col] = self.sp  # a blank provider column is the job's provider
-        try:
-            values, _ = self.service.clean(spec, body, path_keys={})
-        except APIError as exc:
-            return None, (number, _key_of(spec, body), ERROR, exc.message)
-        refused = self._out_of_scope(values)
-        if refused:
-            return None, (number, _key_of(spec, values), ERROR, refused)
-        return values, None
-
-    def _out_of_scope(self, values) -> str | None:
-        spec, role = self.spec, self.role
-        sp, sub = spec.scope_of(values)
-        if self.sp is not None and under_provider(spec) and sp != self.sp:
-            return f"belongs to the service provider '{sp}', but this job imports into '{self.sp}'."
-        if role.sp is not None and sp != role.sp:
-            return f"is outside the scope of the role {role.role_id}."
-        if role.sub is not None and sub != role.sub:
-            return f"is outside the scope of the role {role.role_id}."
-        return None
-
-    def _fast(self, batch):
-        spec, db = self.spec, self.db
         results: dict[int, tuple] = {}
-        ready: list[tuple[int, dict]] = []
+        ready: list[tuple] = []
         seen: set = set()
-        for number, cells in batch:
-            values, outcome = self._clean(number, cells)
-            if outcome:
-                results[number] = outcome
+        for item in prepared:
+            number = item[0]
+            if item[1] is not None:
+                results[number] = item[1]
                 continue
-            key = tuple(values[k] for k in spec.unique)
+            key = item[2]
             if key in seen:
                 results[number] = (
                     number,
-                    _key_of(spec, values),
+                    _key_text(key),
                     SKIPPED,
-                    f"A {spec.class_name} with {describe_key(spec, values)} "
-                    "appears earlier in the file.",
+                    f"A {spec.class_name} with {_describe(spec, key)} appears earlier in the file.",
                 )
                 continue
             seen.add(key)
-            ready.append((number, values))
-        existing = self._existing([tuple(v[k] for k in spec.unique) for _n, v in ready])
-        missing = self._missing_parents([v for _n, v in ready])
+            ready.append(item)
+        existing = self._existing([item[2] for item in ready])
+        missing = self._missing_parents(ready)
         rows = []
-        now, user = utcnow(), self.service.username
-        for number, values in ready:
-            key = tuple(values[k] for k in spec.unique)
+        for number, _outcome, key, _parents, payload in ready:
             if key in existing:
                 results[number] = (
                     number,
-                    _key_of(spec, values),
+                    _key_text(key),
                     SKIPPED,
-                    f"A {spec.class_name} with {describe_key(spec, values)} already exists.",
+                    f"A {spec.class_name} with {_describe(spec, key)} already exists.",
                 )
                 continue
-            problem = missing.get(id(values))
+            problem = missing.get(number)
             if problem:
-                results[number] = (number, _key_of(spec, values), ERROR, problem)
+                results[number] = (number, _key_text(key), ERROR, problem)
                 continue
-            rows.append(
-                {**values, "created": now, "modified": now, "created_by": user, "modified_by": user}
-            )
-            results[number] = (number, _key_of(spec, values), IMPORTED, "")
+            if payload is None:
+                raise ValueError(f"record {number} cannot be written by COPY")
+            rows.append(payload)
+            results[number] = (number, _key_text(key), IMPORTED, "")
         if rows:
-            insert_rows(db, spec.model.__table__, rows)
+            self._insert(rows)
         return [results[n] for n, _c in batch]
+
+    def _insert(self, rows) -> None:
+        """Insert the prepared rows: COPY text lines on PostgreSQL (a multi-row
+        INSERT costs the server several times more), an executemany INSERT elsewhere."""
+        db, table = self.db, self.spec.model.__table__
+        now, user = utcnow(), self.service.username
+        if self.copy_columns is None:
+            meta = {"created": now, "modified": now, "created_by": user, "modified_by": user}
+            db.execute(insert(table), [{**values, **meta} for values in rows])
+            return
+        stamp = now.isoformat(sep=" ")
+        who = user.translate(rowclean.COPY_ESCAPES)
+        suffix = f"\t{stamp}\t{stamp}\t{who}\t{who}\n"
+        buf = io.StringIO(suffix.join(rows) + suffix)
+        columns = ", ".join(f'"{n}"' for n in (*self.copy_columns, *rowclean.META))
+        cursor = db.connection().connection.dbapi_connection.cursor()
+        try:
+            cursor.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN', buf)
+        finally:
+            cursor.close()
 
     def _existing(self, keys) -> set:
         """The live keys among these. Keys are grouped by their leading columns (the
@@ -313,18 +356,17 @@ class Importer:
             found.update(tuple(r) for r in rows)
         return found
 
-    def _missing_parents(self, all_values) -> dict:
-        """id(values) -> the API's message, for rows whose parent is not live."""
-        service = self.service
-        wanted: dict = {}  # (parent object, key tuple) -> [(blamed, values)]
-        for values in all_values:
-            for blamed, pspec, keys in service.parents(self.spec, values):
-                wanted.setdefault((pspec.name, tuple(keys.items())), []).append((blamed, values))
+    def _missing_parents(self, ready) -> dict:
+        """record number -> the API's message, for rows whose parent is not live."""
+        wanted: dict = {}  # (parent object, key items) -> [(blamed, record number)]
+        for item in ready:
+            for parent, blamed in item[3]:
+                wanted.setdefault(parent, []).append((blamed, item[0]))
         by_object: dict = {}
         for pname, items in wanted:
             by_object.setdefault(pname, set()).add(items)
         found = set()
-        pg = self.db.get_bind().dialect.name == "postgresql"
+        pg = self.pg
         for pname, keysets in by_object.items():
             pspec = self.app.objects[pname]
             t = pspec.model.__table__
@@ -343,8 +385,8 @@ class Importer:
                 continue
             pspec = self.app.objects[pname]
             named = "/".join(str(v) for _k, v in items)
-            for blamed, values in users:
-                out[id(values)] = self.spec.error(
+            for blamed, number in users:
+                out[number] = self.spec.error(
                     blamed, f"names a {pspec.class_name} '{named}' that does not exist."
                 )
         return out
@@ -381,57 +423,14 @@ def _group_by_names(keysets):
     return out
 
 
-def _key_of(spec, values) -> str:
-    return "/".join("" if values.get(k) is None else str(values.get(k)) for k in spec.unique)
+_key_of = rowclean.key_of
 
 
-def _key_guess(spec, cells) -> str:
-    cols = list(spec.csv_columns)
-    try:
-        return "/".join(cells[cols.index(k)] for k in spec.unique)
-    except (ValueError, IndexError):
-        return ""
+def _key_text(key: tuple) -> str:
+    """key_of for a unique key's values."""
+    return "/".join("" if v is None else str(v) for v in key)
 
 
-def insert_rows(db, table, rows: list[dict]) -> None:
-    """Insert checked rows: COPY on PostgreSQL (a multi-row INSERT costs the
-    server several times more), an executemany INSERT elsewhere."""
-    conn = db.connection()
-    if conn.dialect.name != "postgresql":
-        db.execute(insert(table), rows)
-        return
-    names = [c.name for c in table.columns if c.name != "id"]
-    converters = [(name, _copy_converter(table.c[name])) for name in names]
-    buf = io.StringIO()
-    write = buf.write
-    for row in rows:
-        get = row.get
-        write(
-            "\t".join(
-                "\\N" if (value := get(name)) is None else convert(value)
-                for name, convert in converters
-            )
-        )
-        write("\n")
-    buf.seek(0)
-    columns = ", ".join(f'"{n}"' for n in names)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN', buf)
-    finally:
-        cursor.close()
-
-
-def _copy_converter(column):
-    """value -> COPY text cell for one column, chosen once per column."""
-    if isinstance(column.type, JSON | JSONB):
-        dumps = json.JSONEncoder(separators=(",", ":")).encode
-        return lambda v: dumps(v).translate(_COPY_ESCAPES)
-    if isinstance(column.type, Boolean):
-        return lambda v: "t" if v else "f"
-    if isinstance(column.type, DateTime):
-        return lambda v: v.isoformat(sep=" ")
-    return lambda v: str(v).translate(_COPY_ESCAPES)
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _describe(spec, key: tuple) -> str:
+    """describe_key for a unique key's values."""
+    return ", ".join(f"{k}='{v}'" for k, v in zip(spec.unique, key, strict=True))
