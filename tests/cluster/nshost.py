@@ -122,6 +122,14 @@ class Host:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
         self.pid = int(children.split()[0])
         br = self.cluster.netns
+        # A host killed a moment ago: the kernel frees its network namespace,
+        # and with it the old cable, asynchronously. Pull the old cable first.
+        deadline = time.monotonic() + 10
+        while run(["ip", "-n", br, "link", "show", self.veth], check=False).returncode == 0:
+            run(["ip", "-n", br, "link", "del", self.veth], check=False)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: the old {self.veth} does not go away")
+            time.sleep(0.2)
         run(
             [
                 "ip",
