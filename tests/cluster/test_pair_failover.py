@@ -490,7 +490,7 @@ def test_the_primary_goes_on_alone_while_the_standby_is_down(pair):
         assert resumed <= 10, resumed
         assert psql(primary, "SHOW synchronous_standby_names") == ""
         boot(standby)
-        wait_for(lambda: streaming(standby), 60, "the standby streaming again")
+        wait_for(lambda: streaming(standby), 90, "the standby streaming again")
         wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication again")
     finally:
         writer.stop()

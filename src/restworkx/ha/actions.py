@@ -149,6 +149,16 @@ def ensure_slot(config: HaConfig, node: str) -> None:
         sql(config, "SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
 
 
+def release_slot(config: HaConfig, node: str) -> None:
+    """End the walsender still holding ``node``'s slot (it runs as our role)."""
+    sql(
+        config,
+        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+        "WHERE slot_name = %s AND active_pid IS NOT NULL",
+        (config.slot_for(node),),
+    )
+
+
 def fence(config: HaConfig, reason: str) -> None:
     """Stop the local database now and make its next start a standby's: this host
     can no longer prove it is the primary, and its peer may promote."""

@@ -29,7 +29,7 @@ import os
 import signal
 import time
 
-from .actions import HaError, ensure_slot, fence, promote, set_sync
+from .actions import HaError, ensure_slot, fence, promote, release_slot, set_sync
 from .config import HaConfig
 from .probe import database, holds_address, witness_reachable
 
@@ -120,6 +120,10 @@ class Agent:
             if self.peer_lost_since is None:
                 self.peer_lost_since = now
             self.once("peer-lost", logging.WARNING, "%s does not answer: %s", c.peer, peer.error)
+            if not peer.listening:
+                # A walsender to a dead host can hold the peer's slot until its
+                # timeout, and then the returning standby cannot attach: let it go.
+                release_slot(c, c.peer)
             if not witness_reachable(c):
                 # Cut off since the peer went silent, at the latest.
                 self.isolated_since = self.isolated_since or self.peer_lost_since
