@@ -58,8 +58,8 @@ def json_loads(text):
     return json.loads(text)
 
 
-def get_engine(settings: dict, prefix: str = "sqlalchemy."):
-    engine = engine_from_config(settings, prefix, json_deserializer=json_loads)
+def get_engine(settings: dict, prefix: str = "sqlalchemy.", **options):
+    engine = engine_from_config(settings, prefix, json_deserializer=json_loads, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -79,16 +79,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
 def get_reader_engine(settings: dict, prefix: str = "sqlalchemy."):
     """The engine of autocommit reads: its connections never hold a transaction, so
     nothing needs resetting when they return to its pool."""
-    engine = engine_from_config(
-        settings,
-        prefix,
-        isolation_level="AUTOCOMMIT",
-        pool_reset_on_return=None,
-        json_deserializer=json_loads,
-    )
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+    return get_engine(settings, prefix, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
 
 
 # engine -> its autocommit twin (set by includeme; sessions bound elsewhere read on themselves)

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from deployment import TIMINGS, VENV, Deployment, tail  # noqa: E402
+from deployment import FIGURES, TIMINGS, VENV, Deployment, tail  # noqa: E402
 from nshost import Cluster, run  # noqa: E402
 
 # The test NIUs install the applications the wheel has, but never isna, so that
@@ -34,6 +34,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("cluster timings")
         for name, seconds in TIMINGS.items():
             terminalreporter.write_line(f"{name}: {seconds:.1f} s")
+    if FIGURES:
+        terminalreporter.section("HA figures")
+        for name, value in FIGURES.items():
+            terminalreporter.write_line(
+                f"{name}: {value:.1f}" if isinstance(value, float) else f"{name}: {value}"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ healthy (one primary, one streaming standby) for the next.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,7 +16,7 @@ import sys
 import time
 
 import pytest
-from deployment import HA_ADDRESS, HERE, TIMINGS, tail, wait_for
+from deployment import FIGURES, HA_ADDRESS, HERE, TIMINGS, tail, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -23,7 +24,6 @@ VIP = HA_ADDRESS.split("/")[0]
 RWX_SERVICE = "/opt/restworkx/sbin/rwx-service"
 RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restworkx.ini"]
 SP = "hapair"
-FIGURES: dict[str, float] = {}
 TARGET_SECONDS = 10
 
 
@@ -195,15 +195,28 @@ def pair(converged):
     return converged
 
 
+@contextlib.contextmanager
+def under_load(dep, tag, pollers=True):
+    """The pair in sync, a client writing through the HA address (and, with
+    ``pollers``, a sampler in each host); yields (primary, standby, writer,
+    pollers) once 20 writes are in, and stops the client and samplers after."""
+    primary, standby = roles(dep)
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    sampling = Pollers(dep, tag) if pollers else None
+    writer = Writer(dep, login(dep), tag)
+    try:
+        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+        yield primary, standby, writer, sampling
+    finally:
+        writer.stop()
+        if sampling:
+            sampling.stop()
+
+
 def failover_under_load(dep, tag):
     """Kill the primary host while subscribers are being created through the HA
     address; return (seconds to the first write after the kill, writes lost)."""
-    primary, standby = roles(dep)
-    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
-    pollers = Pollers(dep, tag)
-    writer = Writer(dep, login(dep), tag)
-    try:
-        wait_for(lambda: len(writer.acked()) >= 30, 60, "writes through the HA address")
+    with under_load(dep, tag) as (primary, standby, writer, pollers):
         killed = time.time()
         primary.stop()
         wait_for(
@@ -212,9 +225,6 @@ def failover_under_load(dep, tag):
             "a write at the HA address after the primary died",
         )
         time.sleep(3)
-    finally:
-        writer.stop()
-        pollers.stop()
     first = min(a["done"] for a in writer.acked() if a["t"] > killed)
     acked = {a["name"] for a in writer.acked()}
     lost = acked - names_on(standby, tag)
@@ -250,9 +260,24 @@ def test_the_pair_streams_synchronously_and_the_primary_holds_the_address(pair):
         pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "streamed", "pin": "1234"}, pair.token
     )
     assert names_on(b, "streamed") == {"streamed"}
-    # A standby refuses writes at its own address (only the HA address is writable).
+    # keepalived's view: writable at the HA address, not at the standby's own.
     code, text = vip_request(pair, "GET", "/healthz?writable=1")
     assert code == 200, text
+    res = pair.cluster.ctl(
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--cacert",
+            str(pair.ca_file("niu2")),
+            f"https://{b.address}/healthz?writable=1",
+        ],
+        check=False,
+    )
+    assert res.stdout == "503", res.stdout + res.stderr
 
 
 def test_ha_status_on_the_command_line_and_as_json(pair):
@@ -327,19 +352,11 @@ def test_a_second_failover_back_to_the_first_host(pair):
 
 
 def test_planned_switchover_loses_no_write(pair):
-    primary, standby = roles(pair)
-    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
-    pollers = Pollers(pair, "switchover")
-    writer = Writer(pair, login(pair), "switchover")
-    try:
-        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+    with under_load(pair, "switchover") as (primary, standby, writer, pollers):
         rc, out, _ = pair.playbook("playbooks/switchover.yml", name="switchover")
         assert rc == 0, tail(out, 80)
         done = time.time()
         wait_for(lambda: any(a["t"] > done for a in writer.acked()), 30, "writes after it")
-    finally:
-        writer.stop()
-        pollers.stop()
     acked = {a["name"] for a in writer.acked()}
     lost = acked - names_on(standby, "switchover")
     FIGURES["switchover: acknowledged writes lost"] = len(lost)
@@ -434,23 +451,18 @@ def test_a_primary_cut_off_from_the_network_fences_itself(pair):
     """Its cable pulled, the primary hears neither its peer nor the witness: it
     stops its database before the standby may promote, so the two are never
     writable at once, and no acknowledged write is lost."""
-    primary, standby = roles(pair)
-    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
-    pollers = Pollers(pair, "cut")
-    writer = Writer(pair, login(pair), "cut")
+    primary, _ = roles(pair)
     try:
-        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
-        cut = time.time()
-        pair.cluster.ctl(["ip", "link", "set", primary.veth, "down"])
-        wait_for(
-            lambda: any(a["t"] > cut for a in writer.acked()),
-            60,
-            "a write at the HA address after the primary was cut off",
-        )
-        time.sleep(2)
+        with under_load(pair, "cut") as (primary, standby, writer, pollers):
+            cut = time.time()
+            pair.cluster.ctl(["ip", "link", "set", primary.veth, "down"])
+            wait_for(
+                lambda: any(a["t"] > cut for a in writer.acked()),
+                60,
+                "a write at the HA address after the primary was cut off",
+            )
+            time.sleep(2)
     finally:
-        writer.stop()
-        pollers.stop()
         pair.cluster.ctl(["ip", "link", "set", primary.veth, "up"])
     first = min(a["done"] for a in writer.acked() if a["t"] > cut) - cut
     lost = {a["name"] for a in writer.acked()} - names_on(standby, "cut")
@@ -473,11 +485,7 @@ def test_a_primary_cut_off_from_the_network_fences_itself(pair):
 def test_the_primary_goes_on_alone_while_the_standby_is_down(pair):
     """Commits wait for an absent standby at most sync_timeout (5 s), then go on
     asynchronously with an ALARM in syslog; synchronous again once it is back."""
-    primary, standby = roles(pair)
-    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
-    writer = Writer(pair, login(pair), "alone")
-    try:
-        wait_for(lambda: len(writer.acked()) >= 20, 60, "writes through the HA address")
+    with under_load(pair, "alone", pollers=False) as (primary, standby, writer, _):
         killed = time.time()
         standby.stop()
         wait_for(
@@ -492,19 +500,9 @@ def test_the_primary_goes_on_alone_while_the_standby_is_down(pair):
         boot(standby)
         wait_for(lambda: streaming(standby), 90, "the standby streaming again")
         wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication again")
-    finally:
-        writer.stop()
     acked = {a["name"] for a in writer.acked()}
     assert acked <= names_on(primary, "alone")
     wait_for(lambda: acked <= names_on(standby, "alone"), 30, "the standby to catch up")
     syslog = primary.path("/var/log/syslog").read_text(errors="replace")
     assert f"ALARM {standby.name} is not replicating" in syslog
     assert holds_vip(primary) and not holds_vip(standby) and not writable(standby)
-
-
-def test_figures(pair):
-    """The figures the README quotes (printed in the run's output)."""
-    print("\nHA figures:")
-    for key, value in FIGURES.items():
-        print(f"  {key}: {value:.1f}" if isinstance(value, float) else f"  {key}: {value}")
-    assert all(v == 0 for k, v in FIGURES.items() if "lost" in k)

@@ -55,10 +55,15 @@ def sync_file(config: HaConfig) -> str:
     return os.path.join(config.pg_conf_dir, "conf.d", SYNC_FILE)
 
 
+def sync_names(standby: str | None) -> str:
+    """synchronous_standby_names for commits that wait for ``standby`` (or nobody)."""
+    return f'"{standby}"' if standby else ""
+
+
 def set_sync(config: HaConfig, standby: str | None) -> bool:
     """Make commits wait for ``standby`` (or for nobody), in this host's own
     conf.d file (never copied by pg_basebackup or pg_rewind); True if changed."""
-    value = f'"{standby}"' if standby else ""
+    value = sync_names(standby)
     text = (
         "# Written by restworkx ha-agent: commits wait for this standby.\n"
         f"synchronous_standby_names = '{value}'\n"

@@ -23,13 +23,11 @@ an old primary never returns as a primary by itself.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import signal
 import time
 
-from .actions import HaError, ensure_slot, fence, promote, release_slot, set_sync
+from .actions import HaError, ensure_slot, fence, promote, release_slot, set_sync, sync_names
 from .config import HaConfig
 from .probe import database, holds_address, witness_reachable
 
@@ -48,6 +46,7 @@ class Agent:
         self.isolated_since: float | None = None
         self.unsynced_since: float | None = None
         self.standbys_since: float | None = None
+        self.slot_kept = False  # the peer's slot is known to exist on this primary
         self.said: set[str] = set()
         self.stopping = False
 
@@ -83,7 +82,6 @@ class Agent:
         local = database(c, "127.0.0.1")
         peer = database(c, c.peer_address)
         now = time.monotonic()
-        self.publish(local, peer)
         signal_writable(c, local.writable)
         if not local.reachable:
             self.peer_lost_since = self.isolated_since = self.unsynced_since = None
@@ -102,6 +100,8 @@ class Agent:
     def as_primary(self, local, peer, same, now) -> None:
         c = self.config
         self.eligible = False
+        if not (peer.reachable and peer.in_recovery):
+            self.slot_kept = False
         self.standbys_since = None
         if peer.writable and same:
             # Never expected: resolve toward the newer timeline, then the HA address.
@@ -114,16 +114,17 @@ class Agent:
         if peer.reachable or peer.listening:
             self.peer_lost_since = self.isolated_since = None
             self.clear("peer-lost", "%s answers again", c.peer)
-            if same and peer.in_recovery:
+            if same and peer.in_recovery and not self.slot_kept:
                 ensure_slot(c, c.peer)
+                self.slot_kept = True
         else:
             if self.peer_lost_since is None:
                 self.peer_lost_since = now
+                if not peer.listening:
+                    # A walsender to a dead host can hold the peer's slot until its
+                    # timeout, and then the returning standby cannot attach: let it go.
+                    release_slot(c, c.peer)
             self.once("peer-lost", logging.WARNING, "%s does not answer: %s", c.peer, peer.error)
-            if not peer.listening:
-                # A walsender to a dead host can hold the peer's slot until its
-                # timeout, and then the returning standby cannot attach: let it go.
-                release_slot(c, c.peer)
             if not witness_reachable(c):
                 # Cut off since the peer went silent, at the latest.
                 self.isolated_since = self.isolated_since or self.peer_lost_since
@@ -161,7 +162,7 @@ class Agent:
         if peer.writable and same:
             self.peer_lost_since = self.standbys_since = None
             self.clear("peer-lost", "%s answers again", c.peer)
-            waits_for_me = f'"{c.node}"' in (peer.synchronous_standby_names or "")
+            waits_for_me = peer.synchronous_standby_names == sync_names(c.node)
             self.eligible = local.streaming and waits_for_me
             if not local.streaming:
                 self.once(
@@ -236,22 +237,6 @@ class Agent:
                 self.on_promoted()
             except Exception:
                 log.exception("after promotion")
-
-    def publish(self, local, peer) -> None:  # for ha-status readers and the operator
-        c = self.config
-        doc = {
-            "time": time.time(),
-            "node": c.node,
-            "local": local.as_dict(),
-            "peer": peer.as_dict(),
-            "eligible": self.eligible,
-            "holds_address": holds_address(c.ip),
-        }
-        os.makedirs(c.run_dir, exist_ok=True)
-        tmp = os.path.join(c.run_dir, "agent.json.tmp")
-        with open(tmp, "w") as fh:
-            json.dump(doc, fh, default=str)
-        os.replace(tmp, os.path.join(c.run_dir, "agent.json"))
 
 
 def signal_writable(config: HaConfig, writable: bool) -> None:
