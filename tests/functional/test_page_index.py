@@ -1,7 +1,9 @@
-"""Migration 0007: on PostgreSQL the live key index of subscribers carries what a
-provider's page filters and sorts on, and the planner answers such a page from it."""
+"""Migrations 0007 and 0008: on PostgreSQL the live indexes of subscribers carry what a
+provider's page filters and sorts on, and the planner answers such a page from one."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from alembic import command
@@ -64,9 +66,32 @@ def test_0007_downgrades_and_upgrades(pg, app_settings):
     assert all("INCLUDE" in d for d in _definitions(pg).values())
 
 
-def test_a_providers_page_comes_from_the_index(pg, owner):
+SORTS = {
+    "name DESC, service_provider_name, id": "uq_ecf_subscriber_live",
+    "last_name NULLS LAST, service_provider_name, name, id": "ix_ecf_subscriber_live_last_name",
+    "first_name DESC NULLS FIRST, service_provider_name, name, id": (
+        "ix_ecf_subscriber_live_first_name"
+    ),
+    "modified DESC, service_provider_name, name, id": "ix_ecf_subscriber_live_modified",
+}
+
+
+@pytest.mark.parametrize("order", SORTS)
+def test_a_providers_sorted_page_is_read_in_order_from_an_index(pg, owner, order):
+    """The ORDER BY of a provider's page as the list view writes it: read in order from
+    an index alone (an incremental sort only orders ties), never a sort of them all."""
     owner.post("service_provider", {"name": "acme"})
     with pg.begin() as conn:
+        # Enough subscribers that sorting them all costs more than reading in order.
+        conn.execute(
+            text(
+                "INSERT INTO ecf_subscriber (created, created_by, modified, modified_by, "
+                "service_provider_name, name, pin, first_name, last_name) "
+                "SELECT now(), 't', now() - i * interval '1 minute', 't', 'acme', "
+                "'sub' || i, '1234', 'Name' || (i % 97), 'Last' || (i % 89) "
+                "FROM generate_series(1, 5000) AS i"
+            )
+        )
         conn.execute(text("ANALYZE ecf_subscriber"))
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         conn.execute(text("SET LOCAL enable_bitmapscan = off"))
@@ -74,10 +99,33 @@ def test_a_providers_page_comes_from_the_index(pg, owner):
             r[0]
             for r in conn.execute(
                 text(
-                    "EXPLAIN SELECT id FROM ecf_subscriber WHERE archived_at IS NULL "
+                    "EXPLAIN SELECT id FROM ecf_subscriber WHERE archived_at IS NULL "  # noqa: S608
                     "AND service_provider_name = 'acme' AND lower(first_name) LIKE '%ann%' "
-                    "ORDER BY last_name, service_provider_name, name, id LIMIT 10"
+                    f"ORDER BY {order} LIMIT 10"
                 )
             )
         )
-    assert "Index Only Scan using uq_ecf_subscriber_live" in plan, plan
+    assert f"Index Only Scan using {SORTS[order]} " in plan or (
+        f"Index Only Scan Backward using {SORTS[order]} " in plan
+    ), plan
+    # A full Sort node would order every matching subscriber of the provider.
+    assert re.search(r"(^|->  )Sort  \(", plan, re.M) is None, plan
+
+
+def test_0008_downgrades_and_upgrades(pg, app_settings):
+    def sort_indexes():
+        with pg.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ix_%_subscriber_live_%'"
+                )
+            ).scalar()
+
+    assert sort_indexes() == 12
+    cfg = alembic_config(app_settings)
+    command.downgrade(cfg, "0007")
+    try:
+        assert sort_indexes() == 0
+    finally:
+        command.upgrade(cfg, "heads")
+    assert sort_indexes() == 12

@@ -144,10 +144,14 @@ def subscriber_keys(*, lowercase: bool = False) -> dict[str, Field]:
 
 def subscriber(fields: dict[str, Field], **kw) -> ObjectSpec:
     # Subscribers are the big tables (a million on one appliance): a provider's page,
-    # searched by a person's name and sorted by name or last change, and its count
-    # come from the live key index (see ObjectSpec.index_include).
+    # searched by a person's name and sorted by name, first or last name or last
+    # change, and its count come from an index alone (index_include, sort_indexes).
     kw.setdefault(
         "index_include",
+        (*(n for n in ("first_name", "last_name") if n in fields), "modified"),
+    )
+    kw.setdefault(
+        "sort_indexes",
         (*(n for n in ("first_name", "last_name") if n in fields), "modified"),
     )
     return ObjectSpec(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, text
+from sqlalchemy import Date, DateTime, Index, Integer, String, Time, text
 from sqlalchemy.orm import mapped_column
 
 from .fields import Field, FieldError, Str
@@ -84,6 +84,11 @@ class ObjectSpec:
     # and counts that filter and sort on the key and these are answered from the
     # index alone (an index-only scan), never from the rows scattered in the table.
     index_include: tuple[str, ...] = ()
+    # Columns a provider's pages are often sorted on: each gets a live index (scope,
+    # column, rest of the key) carrying index_include, so such a page reads its rows
+    # in order, either way (a descending sort scans it backward), and stops at the
+    # page's end instead of sorting every record of the provider.
+    sort_indexes: tuple[str, ...] = ()
 
     def __post_init__(self):
         for name, f in self.fields.items():
@@ -100,6 +105,17 @@ class ObjectSpec:
     @cached_property
     def public_fields(self) -> dict[str, Field]:
         return {n: f for n, f in self.fields.items() if not f.hidden and not f.secret}
+
+    @cached_property
+    def public_names(self) -> tuple[str, ...]:
+        return tuple(self.public_fields)
+
+    @cached_property
+    def temporal_fields(self) -> tuple[str, ...]:
+        """Public fields whose column holds dates or times (once the model is built)."""
+        columns = self.model.__table__.c
+        kinds = (Date, DateTime, Time)
+        return tuple(n for n in self.public_fields if isinstance(columns[n].type, kinds))
 
     @cached_property
     def writable_fields(self) -> dict[str, Field]:
@@ -169,9 +185,30 @@ class ObjectSpec:
             indexes.append(Index(f"ix_{t}_scope", *scope_cols))
         for cols in self.extra_indexes:
             indexes.append(Index(f"ix_{t}_{'_'.join(cols)}", *cols))
+        indexes += self.sort_index_definitions(t)
         attrs["__table_args__"] = tuple(indexes)
         self.model = type(self.class_name + app.title(), (base,), attrs)
         return self.model
+
+    def sort_index_definitions(self, table_name: str) -> list[Index]:
+        """The live indexes of sort_indexes on table_name."""
+        scope = tuple(c for c in self.scope if c)[:1]
+        out = []
+        for name in self.sort_indexes:
+            rest = [c for c in self.unique if c not in scope and c != name]
+            include = [c for c in ("id", *self.index_include) if c != name]
+            out.append(
+                Index(
+                    f"ix_{table_name}_live_{name}",
+                    *scope,
+                    name,
+                    *rest,
+                    sqlite_where=LIVE,
+                    postgresql_where=LIVE,
+                    postgresql_include=include,
+                )
+            )
+        return out
 
 
 def key_field(**kw) -> Str:
