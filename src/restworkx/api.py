@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import orjson
 from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
-from . import audit
+from . import audit, jsoncodec
+from .db import reads_for
 from .errors import BadRequest
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def read_json(request, *, required: bool = True):
             raise BadRequest("The request body is empty; send a JSON object.")
         return {}
     try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        doc = jsoncodec.loads(body)
+    except ValueError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
     if b"\\u0000" in body and _holds_nul(doc):
         # PostgreSQL stores no NUL in text or JSONB: refuse it here, not with a 500.
@@ -80,10 +80,11 @@ def records(request):
 
     identity = request.identity
     return RecordService(
-        request.dbsession,
+        lambda: request.dbsession,
         request.application,
         identity.username if identity else "system",
         lambda: request.app_settings,
+        reads=lambda: reads_for(request),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
+import threading
 import weakref
 
 import orjson
@@ -21,9 +21,12 @@ import zope.sqlalchemy
 from pyramid.config import PHASE3_CONFIG
 from pyramid.interfaces import IRequestExtensions, IRequestFactory
 from pyramid.request import Request
-from sqlalchemy import MetaData, engine_from_config, event
+from sqlalchemy import JSON, MetaData, Text, cast, engine_from_config, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from . import jsoncodec
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,19 +46,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
 def json_loads(text):
-    """json.loads, the same values, faster: orjson unless the text holds a number that
-    orjson would read otherwise (an integer beyond 64 bits becomes a float there) or
-    that it refuses (1e400); records carry a few JSON columns each, read on every GET."""
-    if _LONG_NUMBER.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
+    """JSON columns as json.loads reads them, faster (records carry a few each, read
+    on every GET)."""
+    return jsoncodec.loads(text, strict=False)
 
 
 def get_engine(settings: dict, prefix: str = "sqlalchemy.", **options):
@@ -91,7 +85,19 @@ def register_reader(engine, reader) -> None:
 
 
 def _reader_for(session):
+    if isinstance(session, Engine):  # a reader itself (reads_for)
+        return session
     return None if session.in_transaction() else _READERS.get(session.bind)
+
+
+def reads_for(request):
+    """What a request's reads run on: its session once it has one (a change under way
+    reads its own writes), else the autocommit reader, without making a session (an
+    ORM session and its transaction join cost a simple GET a tenth of its time)."""
+    session = request.__dict__.get("dbsession")
+    if session is not None:
+        return session
+    return request.registry["db_reader"]
 
 
 def read(session, stmt, params=None, fetch=None):
@@ -125,24 +131,38 @@ class ReadStatement:
     """A SELECT with named parameters, built once and run on many requests (a record by
     its key, a token, a page of one shape): on PostgreSQL it is prepared once per
     connection, so each run skips SQLAlchemy's execution machinery and the server's
-    parse and plan."""
+    parse and plan.
+
+    With json_fragments, a statement whose rows only go back out as JSON (records
+    for the envelope) reads its JSON columns on PostgreSQL as the server's text,
+    handed to orjson as Fragments: nothing parses them into Python only to write
+    them again."""
 
     _names = itertools.count()
 
-    def __init__(self, stmt):
+    def __init__(self, stmt, *, json_fragments: bool = False):
         self.stmt = stmt
         self.name = f"rwx_read_{next(self._names)}"
         self.keys = tuple(stmt.selected_columns.keys())
+        self.json_fragments = json_fragments
         self._compiled: dict = {}  # dialect name -> (prepare, execute, processors)
 
     def _for(self, dialect):
-        """(PREPARE text, EXECUTE text, default parameters, result processors), or None
-        when a parameter needs converting on the way in (then SQLAlchemy runs it)."""
+        """(PREPARE text, EXECUTE text, default parameters, (position, result processor)
+        pairs or None), or None when a parameter needs converting on the way in (then
+        SQLAlchemy runs it)."""
         try:
             return self._compiled[dialect.name]
         except KeyError:
             pass
-        compiled = self.stmt.compile(dialect=dialect)
+        stmt = self.stmt
+        columns = list(stmt.selected_columns)
+        fragments = [self.json_fragments and isinstance(c.type, JSON) for c in columns]
+        if any(fragments):
+            pairs = zip(columns, fragments, strict=True)
+            as_text = [cast(c, Text).label(c.key) if f else c for c, f in pairs]
+            stmt = stmt.with_only_columns(*as_text)
+        compiled = stmt.compile(dialect=dialect)
         done = None
         binds = compiled.binds.values()
         if not any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds):
@@ -155,12 +175,18 @@ class ReadStatement:
             execute = f"EXECUTE {self.name}({args})" if names else f"EXECUTE {self.name}"
             defaults = {k: v for k, v in compiled.params.items() if v is not None}
             processors = [
-                col.type.dialect_impl(dialect).result_processor(dialect, None)
-                for col in self.stmt.selected_columns
+                _fragment if f else col.type.dialect_impl(dialect).result_processor(dialect, None)
+                for col, f in zip(columns, fragments, strict=True)
             ]
-            done = (prepare, execute, defaults, processors if any(processors) else None)
+            # Only the columns that need converting, by position.
+            converting = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+            done = (prepare, execute, defaults, converting or None)
         self._compiled[dialect.name] = done
         return done
+
+
+def _fragment(text):
+    return None if text is None else orjson.Fragment(text)
 
 
 def read_one(session, statement: ReadStatement, params: dict):
@@ -178,6 +204,41 @@ def read_all(session, statement: ReadStatement, params: dict) -> list:
 PREPARED_MAX = 200
 
 
+# Each thread keeps the reader connection of its prepared reads instead of taking it
+# from the pool and giving it back on every read (a tenth of a simple GET's cost).
+# release_readers() makes every thread give its connection back before its next read.
+_held = threading.local()
+_generation = 0
+
+
+def release_readers() -> None:
+    """Every thread's held reader connection goes back to the pool before its next read
+    (tests use it to see fresh checkouts; a dead connection is replaced anyway)."""
+    global _generation
+    _generation += 1
+
+
+def _held_connection(reader):
+    conn = getattr(_held, "conn", None)
+    if conn is not None and (_held.reader is not reader or _held.generation != _generation):
+        _drop_held(None)
+        conn = None
+    if conn is None:
+        conn = reader.raw_connection()
+        _held.conn, _held.reader, _held.generation = conn, reader, _generation
+    return conn
+
+
+def _drop_held(exc) -> None:
+    conn, _held.conn = getattr(_held, "conn", None), None
+    if conn is None:
+        return
+    if exc is not None:
+        conn.invalidate(exc)
+    else:
+        conn.close()
+
+
 def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
     reader = _reader_for(session)
     plan = None
@@ -189,44 +250,52 @@ def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
     prepare, execute, defaults, processors = plan
     if defaults:
         params = {**defaults, **params}
-    conn = reader.raw_connection()
-    cursor = None
-    try:
-        prepared = conn.info.setdefault("rwx_prepared", set())
-        cursor = conn.cursor()
-        if statement.name not in prepared:
-            if len(prepared) >= PREPARED_MAX:
-                cursor.execute("DEALLOCATE ALL")
-                prepared.clear()
-            cursor.execute(prepare)
-            prepared.add(statement.name)
-        cursor.execute(execute, params)
-        rows = cursor.fetchone() if fetch is first_mapping else cursor.fetchall()
-        cursor.close()
-    except dialect.loaded_dbapi.Error as exc:
-        # What a SQLAlchemy Connection would do: drop a dead connection, wrap the error.
-        invalidated = dialect.is_disconnect(exc, conn, cursor)
-        if invalidated:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            execute,
-            params,
-            exc,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=invalidated,
-            dialect=dialect,
-        ) from exc
-    finally:
-        conn.close()
+    # A read is repeatable: one whose held connection turns out dead (the database
+    # restarted, or this host changed HA role) runs again once on a new connection.
+    for attempt in (1, 2):
+        conn = _held_connection(reader)
+        cursor = None
+        try:
+            prepared = conn.info.setdefault("rwx_prepared", set())
+            cursor = conn.cursor()
+            if statement.name not in prepared:
+                if len(prepared) >= PREPARED_MAX:
+                    cursor.execute("DEALLOCATE ALL")
+                    prepared.clear()
+                cursor.execute(prepare)
+                prepared.add(statement.name)
+            cursor.execute(execute, params)
+            rows = cursor.fetchone() if fetch is first_mapping else cursor.fetchall()
+            cursor.close()
+            break
+        except dialect.loaded_dbapi.Error as exc:
+            # What a SQLAlchemy Connection would do: drop a dead connection, wrap the error.
+            invalidated = dialect.is_disconnect(exc, conn, cursor)
+            if invalidated:
+                _drop_held(exc)
+                if attempt == 1:
+                    continue
+            raise DBAPIError.instance(
+                execute,
+                params,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=invalidated,
+                dialect=dialect,
+            ) from exc
     keys = statement.keys
     if fetch is first_mapping:
         if rows is None:
             return None
         rows = [rows]
     if processors is not None:
-        rows = [
-            [v if p is None else p(v) for p, v in zip(processors, r, strict=True)] for r in rows
-        ]
+        converted = []
+        for r in rows:
+            r = list(r)
+            for i, p in processors:
+                r[i] = p(r[i])
+            converted.append(r)
+        rows = converted
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     return out[0] if fetch is first_mapping else out
 

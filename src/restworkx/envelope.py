@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import errors
 from .declarations.fields import format_datetime
+from .jsoncodec import exact_ints
 
 log = logging.getLogger(__name__)
 STATUS_HEADER = "X-API-Status"
@@ -49,11 +50,15 @@ class Envelope:
 def _default(value: Any):
     if isinstance(value, dt.datetime):
         return format_datetime(value)
-    raise TypeError
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def dumps(doc) -> bytes:
-    return orjson.dumps(doc, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(doc, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        # An integer beyond 64 bits (a JSON field may hold one): written as its digits.
+        return orjson.dumps(exact_ints(doc), default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def jsonapi(request) -> dict:

@@ -16,7 +16,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.security import Allowed
 from sqlalchemy import bindparam, select
 
-from .db import ReadStatement, read_one, utcnow
+from .db import ReadStatement, read_one, reads_for, utcnow
 from .declarations.roles import PLATFORM, Role, parse_role, scope_chain
 
 
@@ -94,7 +94,7 @@ class SecurityPolicy:
 # new password) is honoured here for at most this long; in this process the
 # cache is dropped at once (forget_identities). Set by restworkx.identity_cache_seconds.
 IDENTITY_TTL = 5.0
-_IDENTITIES: dict[tuple[str, str], tuple[float, object, Identity]] = {}
+_IDENTITIES: dict[tuple[str, str], tuple[float, Identity]] = {}
 _IDENTITY_MAX = 10_000
 _TOKEN_STATEMENTS: dict[str, object] = {}
 
@@ -148,9 +148,9 @@ def load_identity(request) -> Identity | None:
     key = (app.short_name, token_hash(token))
     now = time.monotonic()
     cached = _IDENTITIES.get(key)
-    if cached is not None and cached[0] > now and cached[1] > utcnow():
-        return cached[2]
-    row = read_one(request.dbsession, _token_statement(app), {"token_hash": key[1]})
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = read_one(reads_for(request), _token_statement(app), {"token_hash": key[1]})
     if row is None or row["archived_at"] is not None:
         request.auth_failure = "The token is not valid; authenticate again."
         return None
@@ -170,7 +170,9 @@ def load_identity(request) -> Identity | None:
     if float(ttl) > 0:
         if len(_IDENTITIES) >= _IDENTITY_MAX:
             _IDENTITIES.clear()
-        _IDENTITIES[key] = (now + float(ttl), row["expires_at"], identity)
+        # Kept until the TTL ends or the token expires, whichever comes first.
+        left = (row["expires_at"] - utcnow()).total_seconds()
+        _IDENTITIES[key] = (now + min(float(ttl), left), identity)
     return identity
 
 

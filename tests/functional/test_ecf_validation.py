@@ -460,6 +460,19 @@ def test_malformed_json_body(owner):
     assert owner.get(f"{SP}/x")["data"] == []
 
 
+def test_a_body_with_long_numbers_is_still_strict_json(owner):
+    """Bodies holding a 19-digit number are read by json (exact integers): it refuses
+    what orjson refuses for the others, with the same message."""
+    long = "1234567890123456789012"
+    for raw in (
+        f'{{"name": "x", "n": {long}, "f": NaN}}',
+        f'{{"name": "x", "n": {long}, "f": 1e400}}',
+        f'{{"name": "x", "n": {long},',
+    ):
+        assert err(owner.post(SP, raw=raw), 400).startswith("The request body is not valid JSON")
+    assert owner.get(f"{SP}/x")["data"] == []
+
+
 def test_empty_body(owner):
     assert "empty" in err(owner.post(SP, raw=""), 400)
 

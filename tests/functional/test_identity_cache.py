@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import webtest
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from restworkx import main
 from restworkx.auth.models import Token
+from restworkx.db import utcnow
 from restworkx.security import forget_identities
 
 from .conftest import Api, err, ok
@@ -63,3 +65,13 @@ def test_archiving_an_administrator_here_ends_its_session_at_once(cached_api, ma
     ok(second.get("service_provider"))
     ok(cached_api.delete("administrator/platform_owner/second"), 205)
     assert "not valid" in err(second.get("service_provider"), 401)
+
+
+def test_a_cached_token_expires_on_time(cached_api, engine):
+    """The cache keeps an identity no longer than its token lives, even within the TTL."""
+    with engine.begin() as conn:
+        conn.execute(update(Token).values(expires_at=utcnow() + dt.timedelta(seconds=0.6)))
+    forget_identities()
+    ok(cached_api.get("service_provider"))  # cached, with 0.6 s left
+    time.sleep(0.7)
+    assert "expired" in err(cached_api.get("service_provider"), 401)

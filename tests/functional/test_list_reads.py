@@ -165,3 +165,28 @@ def test_one_view_per_context_answers_every_method(people):
         resp = owner.call("PATCH", path, {})
         assert resp.status_int == 405
         assert "GET" in resp.headers["Allow"]
+
+
+PARAMS = {
+    "big": 123456789012345678901234567890,
+    "ratio": 1.25,
+    "nested": {"list": [1, "two", None, True, {"é": "ünïcode ✓"}]},
+    "empty": {},
+    "quote": 'say "hi"\\n',
+}
+
+
+def test_json_fields_read_back_as_written(owner):
+    """Records' JSON columns reach the envelope as the database's own JSON text on
+    PostgreSQL (db.ReadStatement json_fragments): the same values on both backends,
+    an integer beyond 64 bits included (api.read_json, envelope.dumps)."""
+    owner.post("service_provider", {"name": "acme"})
+    body = {"name": "s01", "pin": "1234", "params": PARAMS, "speed_call_numbers": ["123"]}
+    ok(owner.post("subscriber/acme", body))
+    ok(owner.post("subscriber/acme", {"name": "s02", "pin": "1234"}))
+    one = ok(owner.get("subscriber/acme/s01"))["data"][0]["attributes"]
+    page = ok(owner.get("subscriber/acme?sort=name"))["data"]
+    for attributes in (one, page[0]["attributes"]):
+        assert attributes["params"] == PARAMS
+        assert attributes["speed_call_numbers"] == ["123"]
+    assert page[1]["attributes"]["params"] == {}

@@ -94,3 +94,15 @@ def test_settings_set_and_get(ini, capsys):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no such configuration file"):
         cli.main(["-c", str(tmp_path / "nope.ini"), "initdb"])
+
+
+def test_a_served_worker_freezes_the_heap_it_loaded():
+    import gc
+
+    from restworkx.cli import _settle_heap
+
+    try:
+        _settle_heap(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..db import ReadStatement, read_all, read_one, utcnow
 from ..declarations.fields import FieldError, format_datetime
@@ -46,11 +47,24 @@ def describe_key(spec: ObjectSpec, values: dict) -> str:
 
 
 class RecordService:
-    def __init__(self, dbsession, app, username: str, settings_loader):
-        self.db = dbsession
+    def __init__(self, dbsession, app, username: str, settings_loader, *, reads=None):
+        """dbsession: a Session, or a callable making one when first needed (a request's);
+        reads: a callable giving what reads run on (db.reads_for), by default the session."""
+        self._db = dbsession
+        self._reads = reads
         self.app = app
         self.username = username
         self.ctx = ValidationContext(app, settings_loader)
+
+    @property
+    def db(self):
+        if callable(self._db) and not isinstance(self._db, Session):
+            self._db = self._db()
+        return self._db
+
+    @property
+    def reads(self):
+        return self.db if self._reads is None else self._reads()
 
     # -- reading -------------------------------------------------------------
     def find(self, spec: ObjectSpec, keys: dict, *, archived: bool = False, lock=False):
@@ -90,7 +104,7 @@ class RecordService:
         rows = []
         if query.limit and total > query.offset:
             params["page_limit"], params["page_offset"] = query.limit, query.offset
-            rows = read_all(self.db, page_stmt, params)
+            rows = read_all(self.reads, page_stmt, params)
         return rows, total
 
     def _count(self, stmt, filtered: bool, params: dict, key) -> int:
@@ -120,7 +134,7 @@ class RecordService:
                 # Expired: this request recounts; the others keep the last total
                 # meanwhile instead of all counting at once.
                 _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, hit[1])
-        row = read_one(self.db, stmt, params)
+        row = read_one(self.reads, stmt, params)
         total = row["total"]
         candidates = row["candidates"] if filtered else total
         if ident is not None:
@@ -142,10 +156,11 @@ class RecordService:
             cols = _record_columns(spec)
             state = t.c.archived_at.is_not(None) if archived else t.c.archived_at.is_(None)
             stmt = ReadStatement(
-                select(*cols).where(state, *(t.c[n] == bindparam(f"k_{n}") for n in names))
+                select(*cols).where(state, *(t.c[n] == bindparam(f"k_{n}") for n in names)),
+                json_fragments=True,
             )
             _FIND_STATEMENTS[cache_key] = stmt
-        return read_one(self.db, stmt, {f"k_{n}": v for n, v in keys.items()})
+        return read_one(self.reads, stmt, {f"k_{n}": v for n, v in keys.items()})
 
     def scope_filter(self, spec: ObjectSpec, caller_scope) -> list:
         sp, sub = caller_scope
@@ -428,7 +443,7 @@ def _list_statements(spec: ObjectSpec, keys: tuple, scoped_sp: bool, scoped_sub:
         .subquery("page")
     )
     rows = select(*_record_columns(spec)).join(page, c.id == page.c.id).order_by(*order)
-    return ReadStatement(count), ReadStatement(rows), bool(matches)
+    return ReadStatement(count), ReadStatement(rows, json_fragments=True), bool(matches)
 
 
 def _record_columns(spec: ObjectSpec) -> list:
@@ -449,7 +464,17 @@ def _current(record, name):
 
 def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:
     """A record (ORM object or row mapping) in the envelope's record form."""
-    get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
+    names, temporal = spec.public_names, spec.temporal_fields
+    if type(row) is dict:  # the read path's rows: the common case, kept fast
+        get = row.__getitem__
+        attributes = {n: row[n] for n in names}
+    else:
+        get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
+        attributes = {n: get(n) for n in names}
+    for n in temporal:
+        value = attributes[n]
+        if isinstance(value, _TEMPORAL):
+            attributes[n] = format_datetime(value)
     identifier = {k: get(k) for k in spec.path}
     meta = {
         "created": format_datetime(get("created")),
@@ -465,10 +490,6 @@ def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:
         text = str(v)
         # What quote(text, safe=":") leaves as it is needs no call (most keys).
         segments.append(text if _URI_SAFE.fullmatch(text) else quote(text, safe=":"))
-    attributes = {}
-    for n in spec.public_fields:
-        value = get(n)
-        attributes[n] = format_datetime(value) if isinstance(value, _TEMPORAL) else value
     return {
         "scope": spec.name,
         "meta": meta,
