@@ -40,6 +40,8 @@ class Deployment:
             "restworkx_wheel": str(artifacts["wheel"]),
             "restworkx_wheelhouse": str(artifacts["wheelhouse"]),
             "restworkx_api_workers": 2,
+            # The two test NIUs share this machine's RAM: each is sized as a 4 GB host.
+            "postgresql_memory_mb": 4096,
             "restworkx_db_password": "{{ vault_restworkx_db_password }}",
             "restworkx_admins": {
                 app: {

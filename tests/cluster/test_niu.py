@@ -5,6 +5,7 @@ pair of hosts (see conftest.py)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -101,6 +102,30 @@ def test_site_converges_on_primary_and_secondary(converged):
                 d = f"/var/opt/xpressworkx/app-manager/{app}/{sub}"
                 assert converged.cluster[host].path(d).is_dir(), d
                 assert owner(converged.cluster[host], d) == "restworkx", d
+
+
+def _pg_setting(host, name: str) -> str:
+    res = host.exec(
+        ["runuser", "-u", "postgres", "--", "psql", "-XAtq", "-c", f"SHOW {name}"], check=True
+    )
+    return res.stdout.strip()
+
+
+def test_postgresql_memory_and_planner_follow_the_host(converged):
+    """roles/postgresql sizes the database from the host's RAM (here the inventory's
+    postgresql_memory_mb: the two test hosts share this machine's)."""
+    mem_mb = converged.vars["postgresql_memory_mb"]
+    buffers_mb = min(max(mem_mb // 4, 128), 8192)
+    for name in ("niu1", "niu2"):
+        host = converged.cluster[name]
+        buffers = _pg_setting(host, "shared_buffers")
+        assert buffers in (f"{buffers_mb}MB", f"{buffers_mb // 1024}GB"), buffers
+        assert _pg_setting(host, "random_page_cost") == "1.1"
+        assert _pg_setting(host, "autovacuum_vacuum_scale_factor") == "0.05"
+        assert _pg_setting(host, "work_mem") == "16MB"
+        assert _pg_setting(host, "effective_cache_size") == f"{mem_mb * 3 // 4 // 1024}GB"
+        parallel = "0" if (os.cpu_count() or 1) <= 2 else "2"
+        assert _pg_setting(host, "max_parallel_workers_per_gather") == parallel
 
 
 def test_supervisor_runs_every_program(converged):
