@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 NSINIT = HERE / "nsinit.py"
 SUBNET = "10.213.7"
 PREFIX = 24
+BRIDGE_MAC = "02:72:77:78:00:01"  # locally administered
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -253,7 +254,10 @@ class Cluster:
         run(["ip", "netns", "add", self.netns])
         n = self.netns
         run(["ip", "-n", n, "link", "set", "lo", "up"])
-        run(["ip", "-n", n, "link", "add", "br0", "type", "bridge"])
+        # A bridge without an address of its own takes its lowest port's: when that
+        # host is killed, the controller (the hosts' witness) changes its MAC, and
+        # the other host, its old ARP entry still fresh, loses it for half a minute.
+        run(["ip", "-n", n, "link", "add", "br0", "address", BRIDGE_MAC, "type", "bridge"])
         run(["ip", "-n", n, "addr", "add", f"{self.controller}/{PREFIX}", "dev", "br0"])
         run(["ip", "-n", n, "link", "set", "br0", "up"])
         for h in self.hosts:
@@ -313,4 +317,9 @@ class Cluster:
             h.stop()
         self.kill_controller_processes()
         run(["ip", "netns", "del", self.netns], check=False)
+        if os.environ.get("RWX_KEEP_CLUSTER_LOGS"):
+            # Debugging a failed run: the hosts' files (logs included) stay, and the
+            # next run's sweep of stale clusters removes them.
+            print(f"cluster files kept in {self.base}")
+            return
         shutil.rmtree(self.base, ignore_errors=True)

@@ -4,7 +4,7 @@
 import pytest
 
 from restworkx.ha import config as ha_config
-from restworkx.ha.probe import DatabaseState, holds_address, lsn_int
+from restworkx.ha.probe import DatabaseState, echo, holds_address, lsn_int
 from restworkx.ha.status import render
 
 SETTINGS = {
@@ -40,6 +40,9 @@ def test_the_settings_of_a_pair():
         ({"restworkx.ha.password": ""}, "restworkx.ha.password"),
         ({"restworkx.ha.node": "NIU-1"}, "lowercase"),
         ({"restworkx.ha.isolation_timeout": "3", "restworkx.ha.failover_timeout": "3"}, "below"),
+        # Room for the last look and the witness's echoes: 2 + 0.5 + 0.6 >= 3.
+        ({"restworkx.ha.isolation_timeout": "2"}, r"by more than interval \+ 0.6 s"),
+        ({"restworkx.ha.witnesses": "192.0.2.1 gateway"}, "'gateway' is not an IPv4 address"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(change, message):
@@ -99,3 +102,7 @@ def test_render_names_the_holder_and_the_replication():
     assert "replication synchronous" in text
     assert "niu2 streaming/sync lag 0 B" in text
     assert "niu2: standby, timeline 2, wal receiver streaming" in text
+
+
+def test_echo_hears_an_address_that_answers():
+    assert echo(["127.0.0.1"])

@@ -3,10 +3,10 @@
 It runs on both hosts (under supervisor) and looks at both databases every
 ``interval`` seconds.
 
-On the primary it keeps replication synchronous while the standby streams and
-keeps up; when the standby is gone, or a commit has waited ``sync_timeout``
-seconds for it, replication turns asynchronous (an ALARM in syslog) and turns
-synchronous again once the standby has caught up. A primary that can reach
+On the primary it keeps replication synchronous while the standby streams;
+when the standby is gone, or a commit has waited ``sync_timeout`` seconds for
+it, replication turns asynchronous (an ALARM in syslog) and turns synchronous
+again once the standby streams and has caught up (CATCH_UP_BYTES). A primary that can reach
 neither its peer nor a witness for ``isolation_timeout`` seconds fences itself
 (stops its database): it may be the one cut off, and its peer may promote.
 
@@ -43,9 +43,11 @@ class Agent:
         self.on_promoted = on_promoted
         self.eligible = False
         self.peer_lost_since: float | None = None
-        self.isolated_since: float | None = None
+        self.peer_seen: float | None = None  # when a look that the peer answered began
+        self.witness_heard: float | None = None
         self.unsynced_since: float | None = None
         self.standbys_since: float | None = None
+        self.local_down_since: float | None = None
         self.slot_kept = False  # the peer's slot is known to exist on this primary
         self.said: set[str] = set()
         self.stopping = False
@@ -79,15 +81,28 @@ class Agent:
 
     def tick(self) -> None:
         c = self.config
+        began = time.monotonic()
         local = database(c, "127.0.0.1")
         peer = database(c, c.peer_address)
         now = time.monotonic()
+        if peer.reachable or peer.listening:
+            self.peer_seen = began
         signal_writable(c, local.writable)
         if not local.reachable:
-            self.peer_lost_since = self.isolated_since = self.unsynced_since = None
-            self.standbys_since = None
-            self.eligible = False
+            # A look that failed on a busy host (a new connection can take over a
+            # second while a standby replays a large import) keeps the clocks, or a
+            # standby would never reach failover_timeout. Down for sync_timeout, the
+            # primary may have gone on committing without it: then it forgets that
+            # it was the synchronous standby.
+            self.local_down_since = self.local_down_since or now
+            if now - self.local_down_since >= c.sync_timeout:
+                self.peer_lost_since = self.unsynced_since = None
+                self.standbys_since = None
+                self.eligible = False
+            self.once("local-down", logging.WARNING, "local database: %s", local.error)
             return
+        self.local_down_since = None
+        self.clear("local-down", "the local database answers again")
         same = peer.reachable and peer.system_identifier == local.system_identifier
         if peer.reachable and not same:
             self.once("stranger", logging.ERROR, "ALARM %s holds another database cluster", c.peer)
@@ -112,33 +127,43 @@ class Agent:
                 return
             self.once("two", logging.ERROR, "ALARM %s is also writable", c.peer)
         if peer.reachable or peer.listening:
-            self.peer_lost_since = self.isolated_since = None
+            self.peer_lost_since = None
             self.clear("peer-lost", "%s answers again", c.peer)
             if same and peer.in_recovery and not self.slot_kept:
                 ensure_slot(c, c.peer)
                 self.slot_kept = True
         else:
             if self.peer_lost_since is None:
-                self.peer_lost_since = now
+                # Counted from the last look it answered, not from this failed one: a
+                # primary cut off must fence before its standby, whose clock starts
+                # only when its own look fails, can promote.
+                self.peer_lost_since = self.peer_seen or now
                 if not peer.listening:
                     # A walsender to a dead host can hold the peer's slot until its
                     # timeout, and then the returning standby cannot attach: let it go.
                     release_slot(c, c.peer)
             self.once("peer-lost", logging.WARNING, "%s does not answer: %s", c.peer, peer.error)
-            if not witness_reachable(c):
-                # Cut off since the peer went silent, at the latest.
-                self.isolated_since = self.isolated_since or self.peer_lost_since
-                if now - self.isolated_since >= c.isolation_timeout:
+            if witness_reachable(c):
+                self.witness_heard = now
+            else:
+                # Cut off since the last answer from anyone, peer or witness: one lost
+                # echo does not fence a primary whose standby is away.
+                heard = max(self.peer_lost_since, self.witness_heard or 0.0)
+                if now - heard >= c.isolation_timeout:
                     fence(c, f"neither {c.peer} nor a witness answers")
                     return
-            else:
-                self.isolated_since = None
         replica = next(
             (r for r in local.replicas if r["name"] == c.peer and r["state"] == "streaming"),
             None,
         )
         synchronous = bool(local.synchronous_standby_names)
-        if replica and peer.reachable and (replica["flush_lag_bytes"] or 0) <= CATCH_UP_BYTES:
+        if replica and synchronous and local.sync_wait_seconds < c.sync_timeout:
+            # It streams and no commit has waited sync_timeout for it: stay synchronous,
+            # even while a burst of WAL (an import's batch) puts it more than
+            # CATCH_UP_BYTES behind or a busy host is slow to answer the probe.
+            self.unsynced_since = None
+            self.clear("async")
+        elif replica and peer.reachable and (replica["flush_lag_bytes"] or 0) <= CATCH_UP_BYTES:
             self.unsynced_since = None
             if set_sync(c, c.peer):
                 log.warning("synchronous replication to %s is on", c.peer)
@@ -158,7 +183,7 @@ class Agent:
     # -- standby ---------------------------------------------------------------
     def as_standby(self, local, peer, same, now) -> None:
         c = self.config
-        self.unsynced_since = self.isolated_since = None
+        self.unsynced_since = None
         if peer.writable and same:
             self.peer_lost_since = self.standbys_since = None
             self.clear("peer-lost", "%s answers again", c.peer)

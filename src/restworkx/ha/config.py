@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+# Seconds one look at the witnesses may take (probe.echo).
+WITNESS_LOOK = 0.6
 
 
 class NotConfigured(Exception):
@@ -89,9 +93,25 @@ def load(settings: dict) -> HaConfig:
         for k in ("failover_timeout", "isolation_timeout", "sync_timeout", "interval")
         if get(f"restworkx.ha.{k}")
     }
-    if number.get("isolation_timeout", 1.0) >= number.get("failover_timeout", 3.0):
-        # An isolated primary must fence itself before its peer may promote.
-        raise NotConfigured("restworkx.ha.isolation_timeout must be below failover_timeout")
+    isolation = number.get("isolation_timeout", HaConfig.isolation_timeout)
+    failover = number.get("failover_timeout", HaConfig.failover_timeout)
+    interval = number.get("interval", HaConfig.interval)
+    if isolation + interval + WITNESS_LOOK >= failover:
+        # An isolated primary must fence itself before its peer may promote: its
+        # last look (interval), the witness's echoes and its clock must all fit.
+        raise NotConfigured(
+            "restworkx.ha.isolation_timeout must be below failover_timeout by more than "
+            f"interval + {WITNESS_LOOK} s (now {isolation} + {interval} + {WITNESS_LOOK} "
+            f">= {failover})"
+        )
+    witnesses = tuple((get("restworkx.ha.witnesses") or "").split())
+    for w in witnesses:
+        try:
+            ipaddress.IPv4Address(w)
+        except ValueError:
+            raise NotConfigured(
+                f"restworkx.ha.witnesses: {w!r} is not an IPv4 address (a witness is pinged)"
+            ) from None
     text = {
         k: get(f"restworkx.ha.{k}")
         for k in (
@@ -112,7 +132,7 @@ def load(settings: dict) -> HaConfig:
         address=get("restworkx.ha.address"),
         interface=get("restworkx.ha.interface"),
         password=get("restworkx.ha.password"),
-        witnesses=tuple((get("restworkx.ha.witnesses") or "").split()),
+        witnesses=witnesses,
         port=int(get("restworkx.ha.port") or 5432),
         **number,
         **text,

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import psycopg2
 
-from .config import HaConfig
+from .config import WITNESS_LOOK, HaConfig
 
 STATE_SQL = """
 SELECT pg_is_in_recovery(),
@@ -192,31 +192,41 @@ def _checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def ping(address: str, timeout: float = 0.5) -> bool:
-    """One ICMP echo (needs root, as the agent is). A witness proves that a host
-    that lost its peer is not itself the one cut off."""
+def echo(addresses: list[str], budget: float = WITNESS_LOOK, sends: int = 3) -> bool:
+    """Whether any of `addresses` answers an ICMP echo (needs root, as the agent is).
+    An echo goes to each `sends` times, spread over `budget` seconds, so one packet
+    lost or one reply read late on a busy host is not taken for silence, and the
+    whole look stays well inside the gap between isolation_timeout and
+    failover_timeout (a primary cut off must fence before its peer promotes)."""
     ident = os.getpid() & 0xFFFF
-    header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
-    payload = b"restworkx-ha"
-    packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, 1) + payload
     try:
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     except PermissionError:
-        return _tcp_reachable(address, timeout)
+        return any(_tcp_reachable(a, budget / len(addresses)) for a in addresses)
+    payload = b"restworkx-ha"
     with contextlib.closing(s):
-        s.settimeout(timeout)
-        deadline = time.monotonic() + timeout
-        try:
-            s.sendto(packet, (address, 0))
-            while time.monotonic() < deadline:
-                s.settimeout(max(0.01, deadline - time.monotonic()))
-                data, (src, _) = s.recvfrom(1024)
+        started = time.monotonic()
+        deadline = started + budget
+        for seq in range(1, sends + 1):
+            header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+            packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, seq)
+            for address in addresses:
+                with contextlib.suppress(OSError):  # no route now: try the next send
+                    s.sendto(packet + payload, (address, 0))
+            # Wait for a reply until the next send is due (or the budget ends).
+            until = min(deadline, started + budget * seq / sends)
+            while (left := until - time.monotonic()) > 0:
+                s.settimeout(left)
+                try:
+                    data, (src, _) = s.recvfrom(1024)
+                except TimeoutError:
+                    break
+                except OSError:
+                    return False
                 ihl = (data[0] & 0x0F) * 4
                 kind, _, _, rid, _ = struct.unpack("!BBHHH", data[ihl : ihl + 8])
-                if src == address and kind == 0 and rid == ident:
+                if src in addresses and kind == 0 and rid == ident:
                     return True
-        except OSError:
-            return False
     return False
 
 
@@ -232,4 +242,6 @@ def _tcp_reachable(address: str, timeout: float) -> bool:
 
 
 def witness_reachable(config: HaConfig) -> bool:
-    return any(ping(w) for w in config.witnesses) if config.witnesses else True
+    """Whether any witness answers (no witness configured: always). A witness proves
+    that a host that lost its peer is not itself the one cut off."""
+    return echo(list(config.witnesses)) if config.witnesses else True
