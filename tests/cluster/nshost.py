@@ -84,6 +84,7 @@ class Host:
             run(["rsync", "-a", "--include=*/", "--exclude=*", src + "/", str(d / sub) + "/"])
         for sub in ("opt", "var_opt", "srv", "var_spool_rsyslog", "var_lib_logrotate"):
             (d / sub).mkdir()
+        (d / "var_lib_restworkx_ha").mkdir(mode=0o700)
         (d / "var_lib_postgresql").mkdir()
         shutil.chown(d / "var_lib_postgresql", "postgres", "postgres")
         root = d / "root"

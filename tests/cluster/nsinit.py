@@ -26,6 +26,7 @@ PRIVATE = {
     "/var/spool/rsyslog": "var_spool_rsyslog",
     "/var/lib/logrotate": "var_lib_logrotate",
     "/var/lib/nginx": "var_lib_nginx",
+    "/var/lib/restworkx-ha": "var_lib_restworkx_ha",  # the HA agent's fenced/promoted records
     "/root": "root",
     "/srv": "srv",
 }
@@ -76,6 +77,9 @@ def main():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     mount("--make-rprivate", "/")
     for target, source in PRIVATE.items():
+        # A directory this machine lacks (/var/lib/restworkx-ha) is made, empty, to
+        # mount over: the host's own copy is what it sees.
+        os.makedirs(target, exist_ok=True)
         mount("--bind", os.path.join(hostdir, source), target)
     mount("-t", "proc", "proc", "/proc")
     mount("-t", "sysfs", "sysfs", "/sys")

@@ -213,6 +213,12 @@ def under_load(dep, tag, pollers=True):
             sampling.stop()
 
 
+def ha_state(host, name: str) -> dict:
+    """What the host's HA agent recorded of its last fence or promotion."""
+    res = host.exec(["cat", f"/var/lib/restworkx-ha/{name}"], check=True)
+    return json.loads(res.stdout)
+
+
 def failover_under_load(dep, tag):
     """Kill the primary host while subscribers are being created through the HA
     address; return (seconds to the first write after the kill, writes lost)."""
@@ -466,8 +472,15 @@ def test_a_primary_cut_off_from_the_network_fences_itself(pair):
         pair.cluster.ctl(["ip", "link", "set", primary.veth, "up"])
     first = min(a["done"] for a in writer.acked() if a["t"] > cut) - cut
     lost = {a["name"] for a in writer.acked()} - names_on(standby, "cut")
+    # The two hosts share this machine's clock: the agents' own records of the
+    # fence and the promotion show the margin between them.
+    fenced = ha_state(primary, "fenced")["time"]
+    promoted = ha_state(standby, "promoted")["time"]
     FIGURES["link cut: seconds to first write"] = first
     FIGURES["link cut: acknowledged writes lost"] = len(lost)
+    FIGURES["link cut: seconds from the cut to the fence"] = round(fenced - cut, 1)
+    FIGURES["link cut: seconds from the fence to the promotion"] = round(promoted - fenced, 1)
+    assert cut < fenced < promoted, (cut, fenced, promoted)
     assert not lost, sorted(lost)[:20]
     assert not pollers.conflicts(), pollers.conflicts()[:10]
     assert first <= TARGET_SECONDS, first
