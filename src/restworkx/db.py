@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import re
 import threading
+import time
 import weakref
 
 import orjson
@@ -21,7 +22,16 @@ import zope.sqlalchemy
 from pyramid.config import PHASE3_CONFIG
 from pyramid.interfaces import IRequestExtensions, IRequestFactory
 from pyramid.request import Request
-from sqlalchemy import JSON, MetaData, Text, cast, engine_from_config, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    MetaData,
+    Text,
+    cast,
+    engine_from_config,
+    event,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -298,6 +308,37 @@ def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
         rows = converted
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     return out[0] if fetch is first_mapping else out
+
+
+_TABLE_CHANGES = None
+_CHANGES_SEEN: dict[str, tuple[float, int | None]] = {}
+
+
+def table_changes(session, table: str) -> int | None:
+    """How many rows of `table` PostgreSQL has seen inserted, updated and deleted (its
+    cumulative statistics, flushed about a second after each transaction), read at
+    most once a second per process: a number that moves whenever the table changes.
+    None when not known: SQLite, track_counts off, or a read inside a transaction."""
+    global _TABLE_CHANGES
+    reader = _reader_for(session)
+    if reader is None or reader.dialect.name != "postgresql":
+        return None
+    now = time.monotonic()
+    seen = _CHANGES_SEEN.get(table)
+    if seen is not None and now - seen[0] < 1.0:
+        return seen[1]
+    if _TABLE_CHANGES is None:
+        _TABLE_CHANGES = ReadStatement(
+            text(
+                "SELECT CASE WHEN current_setting('track_counts')::boolean"
+                " THEN n_tup_ins + n_tup_upd + n_tup_del END AS changes"
+                " FROM pg_stat_user_tables WHERE relid = CAST(:table AS regclass)"
+            ).columns(changes=BigInteger)
+        )
+    row = read_one(session, _TABLE_CHANGES, {"table": table})
+    changes = None if row is None else row["changes"]
+    _CHANGES_SEEN[table] = (now, changes)
+    return changes
 
 
 def get_session_factory(engine):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from restworkx import db
 from restworkx.records import service
 
 from .conftest import ok
@@ -108,8 +109,10 @@ def small_cache(monkeypatch):
     monkeypatch.setattr(service, "COUNT_CACHE_MIN", 10)
     monkeypatch.setattr(service, "COUNT_CACHE_SECONDS", 60.0)
     service._COUNTS.clear()
+    db._CHANGES_SEEN.clear()
     yield
     service._COUNTS.clear()
+    db._CHANGES_SEEN.clear()
 
 
 def test_counts_that_test_many_candidates_are_kept(people, small_cache):
@@ -136,10 +139,48 @@ def test_an_expired_total_is_recounted_once(people, small_cache, monkeypatch):
     owner, _made = people
     url = "subscriber/acme?limit=0"
     total = ok(owner.get(url))["meta"]["records_total"]
-    ((ident, (_expires, kept)),) = service._COUNTS.items()
+    ((ident, (_expires, kept, _changes, counted)),) = service._COUNTS.items()
     assert kept == total
-    service._COUNTS[ident] = (0.0, total - 5)  # expired, and (to tell) wrong
+    # Expired, and (to tell) wrong; its table's changes not known.
+    service._COUNTS[ident] = (0.0, total - 5, None, counted)
     # The request that finds it expired recounts; meanwhile others would get the old one.
+    assert ok(owner.get(url))["meta"]["records_total"] == total
+
+
+def test_an_expired_total_is_kept_while_its_table_is_unchanged(people, small_cache, engine):
+    """On PostgreSQL a kept total outlives count_cache_seconds while the table shows
+    no change in the server's statistics; the first change there recounts it. SQLite
+    keeps no such statistics: an expired total is recounted."""
+    owner, _made = people
+    url = "subscriber/acme?limit=0"
+    total = ok(owner.get(url))["meta"]["records_total"]
+    ((ident, (_expires, _kept, changes, counted)),) = service._COUNTS.items()
+    assert changes is None  # a first count does not ask
+    service._COUNTS[ident] = (0.0, total, None, counted)
+    assert ok(owner.get(url))["meta"]["records_total"] == total  # recounted, asking
+    ((ident, (_expires, _kept, changes, counted)),) = service._COUNTS.items()
+    reader = owner.testapp.app.registry["db_reader"]
+    postgresql = engine.dialect.name == "postgresql"
+    assert (changes is not None) is postgresql
+    assert db.table_changes(reader, "ecf_subscriber") == changes
+    service._COUNTS[ident] = (0.0, total - 5, changes, counted)  # expired, and wrong
+    kept = ok(owner.get(url))["meta"]["records_total"]
+    assert kept == (total - 5 if postgresql else total)
+    if not postgresql:
+        return
+    # A change, its statistics published at once (pg_stat_force_next_flush), and
+    # this process's reading of them (once a second) forgotten.
+    conn = engine.raw_connection()
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_stat_force_next_flush()")
+            cur.execute("UPDATE ecf_subscriber SET pin = pin WHERE name = 's01'")
+    finally:
+        conn.close()
+    db._CHANGES_SEEN.clear()
+    assert db.table_changes(reader, "ecf_subscriber") > changes
+    service._COUNTS[ident] = (0.0, total - 5, changes, counted)
     assert ok(owner.get(url))["meta"]["records_total"] == total
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import ReadStatement, read_all, read_one, utcnow
+from ..db import ReadStatement, read_all, read_one, table_changes, utcnow
 from ..declarations.fields import FieldError, format_datetime
 from ..declarations.objects import ObjectSpec
 from ..errors import BadRequest, Conflict
@@ -111,8 +111,9 @@ class RecordService:
         """records_total. Counting reads every row the indexed conditions leave for the
         matches (icontains, like, regex) to test: when those are COUNT_CACHE_MIN or
         more, the total is kept COUNT_CACHE_SECONDS per process, since counting them
-        costs more than the page itself. Smaller sets are counted every time, exactly."""
-        ident = None
+        costs more than the page itself, and longer (up to COUNT_KEEP_MAX) while its
+        table has not changed since. Smaller sets are counted every time, exactly."""
+        ident = changes = None
         if COUNT_CACHE_SECONDS > 0:
             name, keys, scope, query = key
             ident = (
@@ -129,11 +130,21 @@ class RecordService:
             now = time.monotonic()
             hit = _COUNTS.get(ident)
             if hit is not None:
-                if hit[0] > now:
-                    return hit[1]
-                # Expired: this request recounts; the others keep the last total
+                expires, total, kept_changes, counted = hit
+                if expires > now:
+                    return total
+                # Expired: this request looks again; the others keep the last total
                 # meanwhile instead of all counting at once.
-                _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, hit[1])
+                _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, total, kept_changes, counted)
+                # Read before counting: a change the count misses moves it afterwards.
+                # (A first count does without: a small total is not kept at all.)
+                changes = table_changes(self.reads, name)
+                if (
+                    changes is not None
+                    and changes == kept_changes
+                    and now - counted < COUNT_KEEP_MAX
+                ):
+                    return total
         row = read_one(self.reads, stmt, params)
         total = row["total"]
         candidates = row["candidates"] if filtered else total
@@ -143,7 +154,8 @@ class RecordService:
             else:
                 if len(_COUNTS) > 1000:
                     _COUNTS.clear()
-                _COUNTS[ident] = (time.monotonic() + COUNT_CACHE_SECONDS, total)
+                now = time.monotonic()
+                _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, total, changes, now)
         return total
 
     def find_row(self, spec: ObjectSpec, keys: dict, *, archived: bool = False):
@@ -398,6 +410,9 @@ META = ("created", "created_by", "modified", "modified_by")
 # Set from restworkx.count_cache_seconds by main(); 0 counts every time.
 COUNT_CACHE_SECONDS = 10.0
 COUNT_CACHE_MIN = 10_000
+# A kept total is good past COUNT_CACHE_SECONDS while its table shows no change since
+# it was counted (db.table_changes, PostgreSQL only), for this long at most.
+COUNT_KEEP_MAX = 300.0
 _COUNTS: dict = {}
 _FIND_STATEMENTS: dict = {}
 _LIST_STATEMENTS: dict = {}
