@@ -155,7 +155,7 @@ class ReadStatement:
         self.name = f"rwx_read_{next(self._names)}"
         self.keys = tuple(stmt.selected_columns.keys())
         self.json_fragments = json_fragments
-        self._compiled: dict = {}  # dialect name -> (prepare, execute, processors)
+        self._compiled: dict = {}  # dialect name -> what _for() returns
 
     def _for(self, dialect):
         """(PREPARE text, EXECUTE text, default parameters, (position, result processor)
@@ -310,7 +310,13 @@ def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
     return out[0] if fetch is first_mapping else out
 
 
-_TABLE_CHANGES = None
+_TABLE_CHANGES = ReadStatement(
+    text(
+        "SELECT CASE WHEN current_setting('track_counts')::boolean"
+        " THEN n_tup_ins + n_tup_upd + n_tup_del END AS changes"
+        " FROM pg_stat_user_tables WHERE relid = CAST(:table AS regclass)"
+    ).columns(changes=BigInteger)
+)
 _CHANGES_SEEN: dict[str, tuple[float, int | None]] = {}
 
 
@@ -319,7 +325,6 @@ def table_changes(session, table: str) -> int | None:
     cumulative statistics, flushed about a second after each transaction), read at
     most once a second per process: a number that moves whenever the table changes.
     None when not known: SQLite, track_counts off, or a read inside a transaction."""
-    global _TABLE_CHANGES
     reader = _reader_for(session)
     if reader is None or reader.dialect.name != "postgresql":
         return None
@@ -327,14 +332,6 @@ def table_changes(session, table: str) -> int | None:
     seen = _CHANGES_SEEN.get(table)
     if seen is not None and now - seen[0] < 1.0:
         return seen[1]
-    if _TABLE_CHANGES is None:
-        _TABLE_CHANGES = ReadStatement(
-            text(
-                "SELECT CASE WHEN current_setting('track_counts')::boolean"
-                " THEN n_tup_ins + n_tup_upd + n_tup_del END AS changes"
-                " FROM pg_stat_user_tables WHERE relid = CAST(:table AS regclass)"
-            ).columns(changes=BigInteger)
-        )
     row = read_one(session, _TABLE_CHANGES, {"table": table})
     changes = None if row is None else row["changes"]
     _CHANGES_SEEN[table] = (now, changes)

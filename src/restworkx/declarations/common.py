@@ -146,14 +146,9 @@ def subscriber(fields: dict[str, Field], **kw) -> ObjectSpec:
     # Subscribers are the big tables (a million on one appliance): a provider's page,
     # searched by a person's name and sorted by name, first or last name or last
     # change, and its count come from an index alone (index_include, sort_indexes).
-    kw.setdefault(
-        "index_include",
-        (*(n for n in ("first_name", "last_name") if n in fields), "modified"),
-    )
-    kw.setdefault(
-        "sort_indexes",
-        (*(n for n in ("first_name", "last_name") if n in fields), "modified"),
-    )
+    page_columns = (*(n for n in ("first_name", "last_name") if n in fields), "modified")
+    kw.setdefault("index_include", page_columns)
+    kw.setdefault("sort_indexes", page_columns)
     return ObjectSpec(
         name="subscriber",
         class_name="Subscriber",

@@ -6,9 +6,10 @@ It runs on both hosts (under supervisor) and looks at both databases every
 On the primary it keeps replication synchronous while the standby streams;
 when the standby is gone, or a commit has waited ``sync_timeout`` seconds for
 it, replication turns asynchronous (an ALARM in syslog) and turns synchronous
-again once the standby streams and has caught up (CATCH_UP_BYTES). A primary that can reach
-neither its peer nor a witness for ``isolation_timeout`` seconds fences itself
-(stops its database): it may be the one cut off, and its peer may promote.
+again once the standby streams and has caught up (CATCH_UP_BYTES). A primary
+that has heard from neither its peer nor a witness for ``isolation_timeout``
+seconds (counted from the last answer) fences itself (stops its database): it
+may be the one cut off, and its peer may promote.
 
 On the standby it promotes the local database when the primary has been
 unreachable for ``failover_timeout`` seconds, but only if it was the

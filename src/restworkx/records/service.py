@@ -479,14 +479,9 @@ def _current(record, name):
 
 def serialize(spec: ObjectSpec, row, api_base: str, quote) -> dict:
     """A record (ORM object or row mapping) in the envelope's record form."""
-    names, temporal = spec.public_names, spec.temporal_fields
-    if type(row) is dict:  # the read path's rows: the common case, kept fast
-        get = row.__getitem__
-        attributes = {n: row[n] for n in names}
-    else:
-        get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
-        attributes = {n: get(n) for n in names}
-    for n in temporal:
+    get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
+    attributes = {n: get(n) for n in spec.public_names}
+    for n in spec.temporal_fields:
         value = attributes[n]
         if isinstance(value, _TEMPORAL):
             attributes[n] = format_datetime(value)
