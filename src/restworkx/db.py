@@ -146,15 +146,24 @@ class ReadStatement:
     With json_fragments, a statement whose rows only go back out as JSON (records
     for the envelope) reads its JSON columns on PostgreSQL as the server's text,
     handed to orjson as Fragments: nothing parses them into Python only to write
-    them again."""
+    them again.
+
+    plan says how PostgreSQL plans the prepared statement: "generic" when one plan
+    serves every value it is run with (planned once per connection instead of on
+    every run: a provider's first page spent a third of its time planning), "auto"
+    when the best plan depends on the values (PostgreSQL's own choice, which plans
+    such a statement per run), None when either will do (a record by its key)."""
 
     _names = itertools.count()
 
-    def __init__(self, stmt, *, json_fragments: bool = False):
+    def __init__(self, stmt, *, json_fragments: bool = False, plan: str | None = None):
+        if plan not in _PLAN_MODES and plan is not None:
+            raise ValueError(f"plan must be one of {sorted(_PLAN_MODES)} or None, not {plan!r}")
         self.stmt = stmt
         self.name = f"rwx_read_{next(self._names)}"
         self.keys = tuple(stmt.selected_columns.keys())
         self.json_fragments = json_fragments
+        self.plan = plan
         self._compiled: dict = {}  # dialect name -> what _for() returns
 
     def _for(self, dialect):
@@ -212,6 +221,13 @@ def read_all(session, statement: ReadStatement, params: dict) -> list:
 # Prepared statements a connection may hold before it drops them all (the shapes
 # of list queries are many; each costs server memory).
 PREPARED_MAX = 200
+# How a reader connection is set to plan a ReadStatement of each plan; set in the
+# same round trip as the statement's EXECUTE, and only when the connection is not
+# set that way already.
+_PLAN_MODES = {
+    "generic": "SET plan_cache_mode = force_generic_plan",
+    "auto": "SET plan_cache_mode = auto",
+}
 
 
 # Each thread keeps the reader connection of its prepared reads instead of taking it
@@ -274,7 +290,13 @@ def _read_prepared(session, statement: ReadStatement, params: dict, fetch):
                     prepared.clear()
                 cursor.execute(prepare)
                 prepared.add(statement.name)
-            cursor.execute(execute, params)
+            mode = statement.plan
+            if mode is None or conn.info.get("rwx_plan") == mode:
+                cursor.execute(execute, params)
+            else:
+                conn.info["rwx_plan"] = None  # not known again until this succeeds
+                cursor.execute(f"{_PLAN_MODES[mode]}; {execute}", params)
+                conn.info["rwx_plan"] = mode
             rows = cursor.fetchone() if fetch is first_mapping else cursor.fetchall()
             cursor.close()
             break

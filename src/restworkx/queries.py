@@ -128,6 +128,13 @@ class TableQuery:
             out["like"] = f"%{_escape(self.like)}%"
         return out
 
+    def plans_alike(self) -> bool:
+        """Whether one plan serves this shape whatever its values: no search (an index
+        on the searched column pays for some values and not for others) and no regex
+        (an anchored one may use an index). icontains and like are %value% patterns,
+        which no index serves, whatever the value."""
+        return not self.exact and not self.between and not self.regex
+
     def shape(self) -> tuple:
         """What the statements of this query depend on, without the values."""
         return (

@@ -196,6 +196,50 @@ def test_many_shapes_of_list_on_few_prepared_statements(people, monkeypatch):
             assert len(doc["data"]) == len(made)
 
 
+def _prepared_plans(**want) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of the page statements of the shapes wanted: the
+    first page's limit (None: any page), and the query's exact and icontains fields."""
+    cursor = db._held.conn.cursor()
+    try:
+        out = []
+        for shape, (_count, page, _filtered) in service._LIST_STATEMENTS.items():
+            _archive, exact, _between, icontains, _regex, _like, _order = shape[4]
+            have = {"first": shape[5], "exact": [n for n, _ in exact], "icontains": icontains}
+            if all(have[k] == v for k, v in want.items()):
+                cursor.execute(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                    " WHERE name = %s",
+                    (page.name,),
+                )
+                out.extend(cursor.fetchall())
+        return out
+    finally:
+        cursor.close()
+
+
+def test_first_pages_alike_whatever_the_values_are_planned_once(people, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    owner, made = people
+    db.release_readers()
+    service._LIST_STATEMENTS.clear()
+    fragments = ("a", "o", "e", "n", "j", "m", "z")
+    for frag in fragments:
+        url = f"subscriber/acme?icontains=first_name:{frag}&sort=last_name ASC"
+        want = expected(made, sp="acme", contains=("first_name", frag), sort="last_name")
+        assert names(ok(owner.get(url))) == [r["name"] for r in want][:10]
+        # The same shape past its first page, and with a search: planned for their values.
+        ok(owner.get(url + "&offset=1"))
+        ok(owner.get(f"subscriber/acme?search=last_name:Smith&icontains=first_name:{frag}"))
+    alike = {"exact": [], "icontains": ("first_name",)}
+    assert _prepared_plans(first=10, **alike) == [(len(fragments), 0)]
+    # PostgreSQL plans the first five runs for their values before it compares.
+    ((_generic, custom),) = _prepared_plans(first=None, **alike)
+    assert custom >= 5
+    ((_generic, custom),) = _prepared_plans(exact=["last_name"])
+    assert custom >= 5
+
+
 def test_one_view_per_context_answers_every_method(people):
     owner, _made = people
     head = owner.testapp.head(

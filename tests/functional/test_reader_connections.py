@@ -1,16 +1,18 @@
-"""The connections of prepared reads (restworkx.db): each thread keeps its own, and a
-read whose connection died (the database restarted, the host changed HA role) runs
-again on a new one instead of failing the request."""
+"""The connections of prepared reads (restworkx.db): each thread keeps its own, a read
+whose connection died (the database restarted, the host changed HA role) runs again on
+a new one instead of failing the request, and each statement is planned as it asks."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Integer, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
-from restworkx.db import release_readers
+from restworkx import db
+from restworkx.db import ReadStatement, read_one, release_readers
 
 from .conftest import ok
 
@@ -88,3 +90,66 @@ def test_threads_read_on_connections_of_their_own(subscriber, checkouts):
     assert errors == []
     # One checkout per thread for its reads (the identity's token read included).
     assert len(set(checkouts)) == 3 and len(checkouts) == 3
+
+
+@pytest.fixture
+def reader(pg, wsgi_app):
+    release_readers()
+    return wsgi_app.registry["db_reader"]
+
+
+def _on_held(sql: str, *params):
+    """What sql answers on this thread's held reader connection."""
+    cursor = db._held.conn.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _plans(statement: ReadStatement) -> tuple[int, int]:
+    return _on_held(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+        statement.name,
+    )
+
+
+def _statement(sql: str, plan):
+    return ReadStatement(text(sql).columns(y=Integer), plan=plan)
+
+
+def test_each_read_is_planned_as_its_statement_asks(reader):
+    generic = _statement("SELECT CAST(:x AS integer) + 1 AS y", "generic")
+    auto = _statement("SELECT CAST(:x AS integer) + 2 AS y", "auto")
+    either = _statement("SELECT CAST(:x AS integer) + 3 AS y", None)
+    for x in range(7):
+        assert read_one(reader, generic, {"x": x})["y"] == x + 1
+        assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+        assert read_one(reader, either, {"x": x})["y"] == x + 3
+        assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+        assert read_one(reader, auto, {"x": x})["y"] == x + 2
+        assert _on_held("SHOW plan_cache_mode") == ("auto",)
+    assert _plans(generic) == (7, 0)
+    # PostgreSQL plans the first five runs for their values before it compares.
+    assert _plans(auto)[1] >= 5
+
+
+def test_a_failed_read_leaves_the_plan_mode_known(reader):
+    generic = _statement("SELECT CAST(:x AS integer) + 1 AS y", "generic")
+    auto = _statement("SELECT CAST(:x AS integer) + 2 AS y", "auto")
+    failing = _statement("SELECT 1 / CAST(:x AS integer) AS y", "generic")
+    read_one(reader, auto, {"x": 1})
+    with pytest.raises(DBAPIError, match="division by zero"):
+        read_one(reader, failing, {"x": 0})
+    # The SET went back with the failed statement; the next read sets it again.
+    assert _on_held("SHOW plan_cache_mode") == ("auto",)
+    assert read_one(reader, generic, {"x": 1})["y"] == 2
+    assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+    assert read_one(reader, auto, {"x": 1})["y"] == 3
+    assert _on_held("SHOW plan_cache_mode") == ("auto",)
+
+
+def test_a_statement_asks_for_a_known_plan():
+    with pytest.raises(ValueError, match="plan must be one of"):
+        _statement("SELECT 1 AS y", "custom")

@@ -113,6 +113,40 @@ def test_a_read_statement_prepares_with_positional_parameters():
     assert set(page.keys) >= {"id", "name", "first_name", "created"}
 
 
+@pytest.mark.parametrize(
+    ("params", "alike"),
+    [
+        ({}, True),
+        ({"icontains": "first_name:ann", "like": "x", "sort": "last_name"}, True),
+        ({"search": "last_name:Smith"}, False),
+        ({"search": "created:2024-01-01T00:00:00:2024-02-01T00:00:00"}, False),
+        ({"regex": "name:^sub1"}, False),
+    ],
+)
+def test_a_shape_plans_alike_unless_an_index_may_serve_some_values(params, alike):
+    assert q(**params).plans_alike() is alike
+
+
+def test_a_first_page_carries_its_limit_and_is_planned_once():
+    dialect = postgresql.psycopg2.dialect()
+    query = q(icontains="first_name:ann", sort="last_name")
+    count, page, _filtered = _list_statements(
+        SPEC, ("service_provider_name",), False, False, query, 25
+    )
+    prepare, execute, _defaults, _processors = page._for(dialect)
+    assert " LIMIT 25" in prepare and "OFFSET" not in prepare
+    assert "page_limit" not in execute and "page_offset" not in execute
+    assert (count.plan, page.plan) == ("generic", "generic")
+    # Any other page binds its limit and offset, and is planned for them.
+    count, page, _filtered = _list_statements(SPEC, ("service_provider_name",), False, False, query)
+    _prepare, execute, _defaults, _processors = page._for(dialect)
+    assert "%(page_limit)s" in execute and "%(page_offset)s" in execute
+    assert (count.plan, page.plan) == ("generic", "auto")
+    searched = q(search="last_name:Smith")
+    count, page, _filtered = _list_statements(SPEC, (), False, False, searched)
+    assert (count.plan, page.plan) == ("auto", "auto")
+
+
 def test_a_read_statement_keeps_the_values_it_was_built_with():
     from sqlalchemy import bindparam
 

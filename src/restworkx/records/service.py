@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,10 +84,13 @@ class RecordService:
         scoped_sub = scoped_sp and sub is not None and bool(sub_col)
         # One pair of statements per shape of query (which filters, which sort), the
         # values bound by name: built once, prepared once per connection.
-        shape = (spec.table_name, tuple(keys), scoped_sp, scoped_sub, query.shape())
+        # A first page whose best plan is the same whatever the values has its limit
+        # written into its statement, which is then planned once (_list_statements).
+        first = query.limit if query.limit and not query.offset and query.plans_alike() else None
+        shape = (spec.table_name, tuple(keys), scoped_sp, scoped_sub, query.shape(), first)
         statements = _LIST_STATEMENTS.get(shape)
         if statements is None:
-            statements = _list_statements(spec, tuple(keys), scoped_sp, scoped_sub, query)
+            statements = _list_statements(spec, tuple(keys), scoped_sp, scoped_sub, query, first)
             if len(_LIST_STATEMENTS) >= 500:
                 _LIST_STATEMENTS.clear()
             _LIST_STATEMENTS[shape] = statements
@@ -103,7 +106,8 @@ class RecordService:
         )
         rows = []
         if query.limit and total > query.offset:
-            params["page_limit"], params["page_offset"] = query.limit, query.offset
+            if first is None:
+                params["page_limit"], params["page_offset"] = query.limit, query.offset
             rows = read_all(self.reads, page_stmt, params)
         return rows, total
 
@@ -422,8 +426,17 @@ def _string_columns(spec: ObjectSpec) -> list[str]:
     return [n for n, f in spec.public_fields.items() if f.is_string]
 
 
-def _list_statements(spec: ObjectSpec, keys: tuple, scoped_sp: bool, scoped_sub: bool, query):
-    """(count, page, whether the count also counts candidates) for one shape of list."""
+def _list_statements(
+    spec: ObjectSpec, keys: tuple, scoped_sp: bool, scoped_sub: bool, query, first=None
+):
+    """(count, page, whether the count also counts candidates) for one shape of list;
+    with first (a limit), the page is the first of that many records.
+
+    The statements of a shape whose plan cannot depend on the values (the query's
+    plans_alike: keys and %pattern% matches) are planned once per connection; with a
+    limit and offset bound as parameters, PostgreSQL would plan for a tenth of the
+    rows, so a first page carries its limit as a literal. Other pages, and shapes
+    with a search, are planned for their values on every run, as PostgreSQL chooses."""
     t = spec.model.__table__
     c = t.c
     params: dict = {}  # the values are bound per request (TableQuery.bind_values)
@@ -449,16 +462,19 @@ def _list_statements(spec: ObjectSpec, keys: tuple, scoped_sp: bool, scoped_sub:
     # one carries what the page filters and sorts on (index_include), and only the
     # page's own rows are read from the table, not every row that the offset skips
     # or the sort compares.
-    page = (
-        select(c.id)
-        .where(*where, *matches)
-        .order_by(*order)
-        .limit(bindparam("page_limit"))
-        .offset(bindparam("page_offset"))
-        .subquery("page")
-    )
+    page = select(c.id).where(*where, *matches).order_by(*order)
+    if first is not None:
+        page = page.limit(literal_column(str(int(first))))
+    else:
+        page = page.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    page = page.subquery("page")
     rows = select(*_record_columns(spec)).join(page, c.id == page.c.id).order_by(*order)
-    return ReadStatement(count), ReadStatement(rows, json_fragments=True), bool(matches)
+    alike = "generic" if query.plans_alike() else "auto"
+    return (
+        ReadStatement(count, plan=alike),
+        ReadStatement(rows, json_fragments=True, plan="generic" if first is not None else "auto"),
+        bool(matches),
+    )
 
 
 def _record_columns(spec: ObjectSpec) -> list:
