@@ -5,23 +5,31 @@ from __future__ import annotations
 import logging
 
 from pyramid.httpexceptions import HTTPMethodNotAllowed
+from pyramid.renderers import null_renderer
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from . import audit, jsoncodec
 from .db import reads_for
+from .envelope import enveloped
 from .errors import BadRequest
 
 log = logging.getLogger(__name__)
 
 
 class api_view(view_config):
-    """view_config that refuses to register a view without a permission."""
+    """view_config that refuses to register a view without a permission, and sends
+    what the view returns out as the envelope (envelope.enveloped) unless it names a
+    renderer of its own."""
 
     def __init__(self, **settings):
         if "permission" not in settings:
             raise TypeError(f"api_view needs an explicit permission: {settings}")
-        settings.setdefault("renderer", "envelope")
+        if "renderer" not in settings:
+            if "decorator" in settings:
+                raise TypeError(f"api_view decorates with envelope.enveloped: {settings}")
+            # The decorator makes the response: no renderer, and no check for one.
+            settings["decorator"], settings["renderer"] = enveloped, null_renderer
         super().__init__(**settings)
 
 
