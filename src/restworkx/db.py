@@ -395,6 +395,41 @@ def _request_class_once(config) -> None:
     config.action(None, build, order=PHASE3_CONFIG + 10)
 
 
+# Requests of these methods only read. pyramid_tm begins no transaction for them:
+# most read on the autocommit reader and never make an ORM session (a transaction
+# begun and committed for nothing cost a GET a tenth of its time). One that does
+# make its session gets a transaction then, rolled back when the request ends.
+SAFE_METHODS = frozenset(("GET", "HEAD"))
+
+
+def _changes(request) -> bool:
+    """pyramid_tm's tm.activate_hook: whether the request's transaction begins with it."""
+    return request.method not in SAFE_METHODS
+
+
+def _begin_late(request) -> None:
+    """The transaction of a safe method's request, begun when it makes its session."""
+    manager = request.tm
+    manager.begin()
+    environ = request.environ
+    environ["tm.active"], environ["tm.manager"] = True, manager
+
+    def end(request):
+        environ.pop("tm.active", None)
+        environ.pop("tm.manager", None)
+        manager.abort()
+
+    request.add_finished_callback(end)
+
+
+def _refuse_writes(session, _flush_context, _instances) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise RuntimeError(
+            f"A {session.info['request'].method} request changes nothing: its transaction "
+            "is rolled back. Make the change in a POST, PUT or DELETE."
+        )
+
+
 def includeme(config):
     settings = config.get_settings()
     # pyramid_tm's default manager is the thread-local transaction.manager; the
@@ -403,10 +438,12 @@ def includeme(config):
     settings.pop("tm.manager_hook", None)
     # Annotating would resolve the identity before traversal names the application.
     settings["tm.annotate_user"] = False
+    settings["tm.activate_hook"] = _changes
     config.include("pyramid_tm")
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)
     zope.sqlalchemy.register(session_factory, transaction_manager=transaction.manager)
+    event.listen(session_factory, "before_flush", _refuse_writes)
     config.registry["dbsession_factory"] = session_factory
     config.registry["db_engine"] = engine
     reader = get_reader_engine(settings)
@@ -414,7 +451,10 @@ def includeme(config):
     config.registry["db_reader"] = reader
 
     def dbsession(request):
-        return session_factory(info={"request": request})
+        if "tm.active" in request.environ:
+            return session_factory(info={"request": request})
+        _begin_late(request)
+        return session_factory(info={"request": request, "read_only": True})
 
     config.add_request_method(dbsession, reify=True)
     _request_class_once(config)
