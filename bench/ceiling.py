@@ -1,9 +1,10 @@
 """The ceiling: a bare Pyramid app answering a small JSON document.
 
-Served by the same gunicorn setup as ``restworkx serve`` (src/restworkx/cli.py
-cmd_serve: gthread workers, same threads, keepalive, graceful timeout, no access
-log), so the figure measured against it is what gunicorn + Pyramid + the client
-cost on this machine with no application code and no database at all.
+Served by gunicorn with the settings of ``restworkx serve`` themselves
+(restworkx.cli.gunicorn_options: gthread workers, threads, keepalive, graceful
+timeout, no access log, the worker's start-up), so the figure measured against
+it is what gunicorn + Pyramid + the client cost on this machine with no
+application code and no database at all.
 
     .venv/bin/python bench/ceiling.py --bind 127.0.0.1:18544 --workers 4 --threads 4
 """
@@ -38,17 +39,16 @@ def make_app():
 def serve(bind: str, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from restworkx.cli import gunicorn_options
+
+    options = gunicorn_options({"restworkx.threads": threads}, bind=bind, workers=workers)
+    options["proc_name"] = "restworkx-ceiling"
+
     class Server(BaseApplication):
-        # Mirrors restworkx.cli.cmd_serve.Server.load_config.
+        # restworkx serve's own settings (restworkx.cli.gunicorn_options).
         def load_config(self):
-            self.cfg.set("bind", bind)
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", threads)
-            self.cfg.set("keepalive", 30)
-            self.cfg.set("graceful_timeout", 20)
-            self.cfg.set("accesslog", None)
-            self.cfg.set("proc_name", "restworkx-ceiling")
+            for name, value in options.items():
+                self.cfg.set(name, value)
 
         def load(self):
             return make_app()

@@ -114,6 +114,24 @@ def _settle_heap(worker) -> None:
     gc.freeze()
 
 
+def gunicorn_options(settings: dict, *, bind: str, workers: int) -> dict:
+    """The gunicorn settings `restworkx serve` runs with; the API bench's ceiling
+    (bench/ceiling.py) serves its bare app with the same."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": int(settings.get("restworkx.threads", 4)),
+        "keepalive": 30,
+        # Let the app answer any method (even "GE") with its real 405 and Allow.
+        "permit_unconventional_http_method": True,
+        "graceful_timeout": 20,
+        "accesslog": settings.get("restworkx.access_log") or None,
+        "proc_name": "restworkx",
+        "post_worker_init": _settle_heap,
+    }
+
+
 def cmd_serve(args) -> int:
     from gunicorn.app.base import BaseApplication
     from pyramid.paster import get_app
@@ -126,20 +144,12 @@ def cmd_serve(args) -> int:
         or max(os.cpu_count() or 1, 2)  # as roles/restworkx: one per core, at least 2
     )
     config_path = os.path.abspath(args.config)
+    options = gunicorn_options(settings, bind=bind, workers=workers)
 
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", bind)
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", int(settings.get("restworkx.threads", 4)))
-            self.cfg.set("keepalive", 30)
-            # Let the app answer any method (even "GE") with its real 405 and Allow.
-            self.cfg.set("permit_unconventional_http_method", True)
-            self.cfg.set("graceful_timeout", 20)
-            self.cfg.set("accesslog", settings.get("restworkx.access_log") or None)
-            self.cfg.set("proc_name", "restworkx")
-            self.cfg.set("post_worker_init", _settle_heap)
+            for name, value in options.items():
+                self.cfg.set(name, value)
 
         def load(self):
             return get_app(config_path, "main")

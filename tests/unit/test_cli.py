@@ -96,6 +96,20 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
         cli.main(["-c", str(tmp_path / "nope.ini"), "initdb"])
 
 
+def test_serve_runs_gunicorn_with_its_documented_settings(ini, monkeypatch):
+    from gunicorn.app.base import BaseApplication
+
+    served = []
+    monkeypatch.setattr(BaseApplication, "run", lambda self: served.append(self.cfg))
+    assert cli.main(["-c", ini, "serve", "--bind", "127.0.0.1:0", "--workers", "3"]) == 0
+    (cfg,) = served
+    assert cfg.worker_class_str == "gthread"
+    assert (cfg.workers, cfg.threads, cfg.keepalive) == (3, 4, 30)
+    assert cfg.bind == ["127.0.0.1:0"]
+    assert cfg.post_worker_init is cli._settle_heap
+    assert cfg.accesslog is None
+
+
 def test_a_served_worker_freezes_the_heap_it_loaded():
     import gc
 
