@@ -1,6 +1,9 @@
 """The HA settings and the pieces of the HA agent that need no second host
 (the agent itself is tested on a real pair: tests/cluster/test_pair_failover.py)."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from restworkx.ha import config as ha_config
@@ -48,6 +51,24 @@ def test_the_settings_of_a_pair():
 def test_bad_settings_say_what_is_wrong(change, message):
     with pytest.raises(ha_config.NotConfigured, match=message):
         ha_config.load({**SETTINGS, **change})
+
+
+def test_the_ha_role_refuses_the_timeouts_the_agent_refuses():
+    """roles/ha checks the timeouts before it touches a host, with the agent's margin:
+    its look every interval (the installed ini leaves the default) and the witness's
+    echoes."""
+    root = Path(__file__).resolve().parents[2]
+    tasks = (root / "roles/ha/tasks/main.yml").read_text()
+    (margin,) = re.findall(r"isolation_timeout \| float\) \+ ([0-9.]+)", tasks)
+    agent = ha_config.HaConfig.interval + ha_config.WITNESS_LOOK
+    assert float(margin) == pytest.approx(agent)
+    assert f"by more than\n      {margin} s" in tasks
+    assert "restworkx.ha.interval" not in (root / "etc/restworkx.ini.j2").read_text()
+    # The agent's own line is where the role draws it.
+    at = {**SETTINGS, "restworkx.ha.isolation_timeout": "1.0"}
+    with pytest.raises(ha_config.NotConfigured, match="isolation_timeout must be below"):
+        ha_config.load({**at, "restworkx.ha.failover_timeout": str(1.0 + agent)})
+    assert ha_config.load({**at, "restworkx.ha.failover_timeout": str(1.01 + agent)})
 
 
 def test_lsn_order():
