@@ -42,6 +42,30 @@ def pytest_terminal_summary(terminalreporter):
             )
 
 
+# A failed cluster test shows what each host's HA agent logged last: by the time
+# anyone reads the report the hosts are gone (unless RWX_KEEP_CLUSTER_LOGS is set).
+HA_LOG_LINES = 40
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        cluster = getattr(value, "cluster", value)
+        for host in getattr(cluster, "hosts", None) or []:
+            try:
+                lines = host.path("/var/log/restworkx/ha-agent.log").read_text(errors="replace")
+            except (OSError, ValueError):
+                continue
+            last = "\n".join(lines.splitlines()[-HA_LOG_LINES:])
+            report.sections.append((f"HA agent log of {host.name}", last))
+        if getattr(cluster, "hosts", None):
+            return
+
+
 @pytest.fixture(scope="session")
 def tools():
     if os.geteuid() != 0:
