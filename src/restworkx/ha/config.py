@@ -10,6 +10,8 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # Seconds one look at the witnesses may take (probe.echo).
 WITNESS_LOOK = 0.6
+# How long a look at a database waits for the network to acknowledge what it sent.
+LOOK_SILENCE_MS = 500
 
 
 class NotConfigured(Exception):
@@ -63,9 +65,16 @@ class HaConfig:
         return f"rwx_{node}"
 
     def dsn(self, host: str, dbname: str = "postgres") -> str:
+        # A look must end even when the network goes away in its middle: a query sent,
+        # or answered, into a pulled cable otherwise waits on TCP for many minutes,
+        # and a primary cut off in the middle of its look at the peer would not fence.
+        # Keepalives ask after a second of silence; unacknowledged data (a query, a
+        # keepalive) ends the connection after LOOK_SILENCE_MS.
         return (
             f"host={host} port={self.port} user={self.user} dbname={dbname} "
-            f"connect_timeout=1 application_name=restworkx-ha"
+            f"connect_timeout=1 application_name=restworkx-ha "
+            f"keepalives=1 keepalives_idle=1 keepalives_interval=1 keepalives_count=1 "
+            f"tcp_user_timeout={LOOK_SILENCE_MS}"
         )
 
 
