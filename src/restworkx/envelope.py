@@ -1,8 +1,8 @@
 """The JSON envelope: {"meta": ..., "data": [...], "jsonapi": ...}.
 
 Views return an Envelope; one view decorator (enveloped) turns it into the
-response, and one set of exception views turns errors into the exception form. Error bodies answer
-HTTP 200 as the seeds document, unless the client sends
+response, and one set of exception views turns errors into the exception form.
+Error bodies answer HTTP 200 as the seeds document, unless the client sends
 ``X-API-Status: http``, in which case the HTTP status equals the body's code.
 """
 
@@ -61,6 +61,11 @@ def dumps(doc) -> bytes:
         return orjson.dumps(exact_ints(doc), default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+def json_response(doc, status: int = 200) -> Response:
+    """doc as a JSON response (dumps: datetimes and long integers included)."""
+    return Response(body=dumps(doc), status=status, content_type="application/json")
+
+
 def jsonapi(request) -> dict:
     app = getattr(request, "application", None)
     return app.jsonapi if app is not None else {}
@@ -93,7 +98,7 @@ def error_response(request, code: int, message: str) -> Response:
     status = 200
     if request.headers.get(STATUS_HEADER, "").lower() == "http" and code >= 400:
         status = code
-    return Response(body=dumps(body), status=status, content_type="application/json")
+    return json_response(body, status)
 
 
 def render(request, value) -> Response:
@@ -103,7 +108,7 @@ def render(request, value) -> Response:
         return value
     if isinstance(value, Envelope):
         value = success_body(request, value)
-    return Response(body=dumps(value), content_type="application/json")
+    return json_response(value)
 
 
 def enveloped(view):

@@ -6,12 +6,11 @@ standby): keepalived's check, so the HA address follows the primary.
 
 from __future__ import annotations
 
-from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .envelope import dumps
+from .envelope import json_response
 from .resources import Root
 
 
@@ -31,7 +30,7 @@ def healthz(context, request):
     except SQLAlchemyError as exc:
         status, database = 503, f"error: {exc.__class__.__name__}"
     body = {"status": "ok" if status == 200 else "error", "database": database, **body}
-    return Response(body=dumps(body), status=status, content_type="application/json")
+    return json_response(body, status)
 
 
 def includeme(config):

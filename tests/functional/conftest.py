@@ -68,6 +68,19 @@ class Api:
         return other
 
 
+def held_reader_row(sql: str, *params):
+    """The first row sql answers on this thread's held reader connection (restworkx.db:
+    the connection of this thread's prepared reads, and of their plan mode)."""
+    from restworkx import db
+
+    cursor = db._held.conn.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
 def ok(doc, code=200):
     assert doc["meta"]["scope"] == "success", doc
     assert doc["meta"]["code"] == code, doc

@@ -13,7 +13,7 @@ import pytest
 from restworkx import db
 from restworkx.records import service
 
-from .conftest import ok
+from .conftest import held_reader_row, ok
 
 # Capitalised ASCII: collations agree on their order (the patterns' case varies instead).
 FIRST = ["Ann", "Anna", "Joanna", "John", "Mark", "Zoe", "Elodie", "Hannah", None, "Jo_e"]
@@ -199,22 +199,18 @@ def test_many_shapes_of_list_on_few_prepared_statements(people, monkeypatch):
 def _prepared_plans(**want) -> list[tuple[int, int]]:
     """(generic plans, custom plans) of the page statements of the shapes wanted: the
     first page's limit (None: any page), and the query's exact and icontains fields."""
-    cursor = db._held.conn.cursor()
-    try:
-        out = []
-        for shape, (_count, page, _filtered) in service._LIST_STATEMENTS.items():
-            _archive, exact, _between, icontains, _regex, _like, _order = shape[4]
-            have = {"first": shape[5], "exact": [n for n, _ in exact], "icontains": icontains}
-            if all(have[k] == v for k, v in want.items()):
-                cursor.execute(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
-                    " WHERE name = %s",
-                    (page.name,),
-                )
-                out.extend(cursor.fetchall())
-        return out
-    finally:
-        cursor.close()
+    out = []
+    for shape, (_count, page, _filtered) in service._LIST_STATEMENTS.items():
+        _archive, exact, _between, icontains, _regex, _like, _order = shape[4]
+        have = {"first": shape[5], "exact": [n for n, _ in exact], "icontains": icontains}
+        if all(have[k] == v for k, v in want.items()):
+            row = held_reader_row(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+                page.name,
+            )
+            if row is not None:
+                out.append(row)
+    return out
 
 
 def test_first_pages_alike_whatever_the_values_are_planned_once(people, engine):

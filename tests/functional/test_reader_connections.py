@@ -11,10 +11,9 @@ from sqlalchemy import Integer, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
-from restworkx import db
 from restworkx.db import ReadStatement, read_one, release_readers
 
-from .conftest import ok
+from .conftest import held_reader_row, ok
 
 
 @pytest.fixture
@@ -98,18 +97,8 @@ def reader(pg, wsgi_app):
     return wsgi_app.registry["db_reader"]
 
 
-def _on_held(sql: str, *params):
-    """What sql answers on this thread's held reader connection."""
-    cursor = db._held.conn.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-    finally:
-        cursor.close()
-
-
 def _plans(statement: ReadStatement) -> tuple[int, int]:
-    return _on_held(
+    return held_reader_row(
         "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
         statement.name,
     )
@@ -125,11 +114,11 @@ def test_each_read_is_planned_as_its_statement_asks(reader):
     either = _statement("SELECT CAST(:x AS integer) + 3 AS y", None)
     for x in range(7):
         assert read_one(reader, generic, {"x": x})["y"] == x + 1
-        assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+        assert held_reader_row("SHOW plan_cache_mode") == ("force_generic_plan",)
         assert read_one(reader, either, {"x": x})["y"] == x + 3
-        assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+        assert held_reader_row("SHOW plan_cache_mode") == ("force_generic_plan",)
         assert read_one(reader, auto, {"x": x})["y"] == x + 2
-        assert _on_held("SHOW plan_cache_mode") == ("auto",)
+        assert held_reader_row("SHOW plan_cache_mode") == ("auto",)
     assert _plans(generic) == (7, 0)
     # PostgreSQL plans the first five runs for their values before it compares.
     assert _plans(auto)[1] >= 5
@@ -143,11 +132,11 @@ def test_a_failed_read_leaves_the_plan_mode_known(reader):
     with pytest.raises(DBAPIError, match="division by zero"):
         read_one(reader, failing, {"x": 0})
     # The SET went back with the failed statement; the next read sets it again.
-    assert _on_held("SHOW plan_cache_mode") == ("auto",)
+    assert held_reader_row("SHOW plan_cache_mode") == ("auto",)
     assert read_one(reader, generic, {"x": 1})["y"] == 2
-    assert _on_held("SHOW plan_cache_mode") == ("force_generic_plan",)
+    assert held_reader_row("SHOW plan_cache_mode") == ("force_generic_plan",)
     assert read_one(reader, auto, {"x": 1})["y"] == 3
-    assert _on_held("SHOW plan_cache_mode") == ("auto",)
+    assert held_reader_row("SHOW plan_cache_mode") == ("auto",)
 
 
 def test_a_statement_asks_for_a_known_plan():

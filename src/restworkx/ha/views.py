@@ -6,7 +6,7 @@ from __future__ import annotations
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..envelope import dumps
+from ..envelope import json_response
 from ..resources import Root
 from . import config as ha_config
 from . import status
@@ -20,11 +20,11 @@ def ha_status(context, request):
         cfg = ha_config.load(request.registry.settings)
     except ha_config.NotConfigured as exc:
         body = {"enabled": False, "message": str(exc)}
-        return Response(body=dumps(body), status=200, content_type="application/json")
+        return json_response(body)
     local = request.params.get("scope") == "local"
     body = status.local(cfg) if local else status.collect(cfg)
     body["enabled"] = True
-    return Response(body=dumps(body), status=200, content_type="application/json")
+    return json_response(body)
 
 
 def includeme(config):
