@@ -9,7 +9,7 @@ requires = [
     "alembic>=1.13",
     "psycopg2-binary>=2.9",
     "argon2-cffi>=23.1",
-    "gunicorn>=22.0",
+    "gunicorn>=24.0",  # reuse_port gives each worker its own socket (cli.gunicorn_options)
     "orjson>=3.9",
     "plaster_pastedeploy>=1.0",
 ]

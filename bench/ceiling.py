@@ -37,23 +37,12 @@ def make_app():
 
 
 def serve(bind: str, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
+    from restworkx.cli import gunicorn_options, run_gunicorn
 
-    from restworkx.cli import gunicorn_options
-
+    # restworkx serve's own settings, and its way of running gunicorn.
     options = gunicorn_options({"restworkx.threads": threads}, bind=bind, workers=workers)
     options["proc_name"] = "restworkx-ceiling"
-
-    class Server(BaseApplication):
-        # restworkx serve's own settings (restworkx.cli.gunicorn_options).
-        def load_config(self):
-            for name, value in options.items():
-                self.cfg.set(name, value)
-
-        def load(self):
-            return make_app()
-
-    Server().run()
+    run_gunicorn(options, make_app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -107,7 +108,35 @@ def test_serve_runs_gunicorn_with_its_documented_settings(ini, monkeypatch):
     assert (cfg.workers, cfg.threads, cfg.keepalive) == (3, 4, 30)
     assert cfg.bind == ["127.0.0.1:0"]
     assert cfg.post_worker_init is cli._settle_heap
+    assert cfg.when_ready is cli._announce_listeners
     assert cfg.accesslog is None
+    assert cfg.reuse_port is False  # port 0: each worker would get a port of its own
+
+
+@pytest.mark.parametrize(
+    ("bind", "apart"),
+    [
+        ("127.0.0.1:6543", True),
+        ("[::1]:6543", True),
+        ("127.0.0.1:0", False),
+        ("unix:/run/restworkx/api.sock", False),
+        ("fd://3", False),
+    ],
+)
+def test_workers_listen_apart_on_a_fixed_tcp_port_only(bind, apart):
+    assert cli.gunicorn_options({}, bind=bind, workers=2)["reuse_port"] is apart
+
+
+def test_port_in_use_names_the_bind_it_cannot_have():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bind = f"127.0.0.1:{taken.getsockname()[1]}"
+        assert cli.port_in_use(bind) == (
+            f"cannot listen on {bind}: Address already in use (is another server running there?)"
+        )
+    assert cli.port_in_use(bind) is None
+    assert cli.port_in_use("unix:/run/restworkx/api.sock") is None
 
 
 def test_a_served_worker_freezes_the_heap_it_loaded():
