@@ -340,6 +340,7 @@ _TABLE_CHANGES = ReadStatement(
     ).columns(changes=BigInteger)
 )
 _CHANGES_SEEN: dict[str, tuple[float, int | None]] = {}
+CHANGES_READ_SECONDS = 1.0  # how long a process goes by its last reading of them
 
 
 def table_changes(session, table: str) -> int | None:
@@ -352,7 +353,7 @@ def table_changes(session, table: str) -> int | None:
         return None
     now = time.monotonic()
     seen = _CHANGES_SEEN.get(table)
-    if seen is not None and now - seen[0] < 1.0:
+    if seen is not None and now - seen[0] < CHANGES_READ_SECONDS:
         return seen[1]
     row = read_one(session, _TABLE_CHANGES, {"table": table})
     changes = None if row is None else row["changes"]

@@ -140,15 +140,18 @@ class RecordService:
                 # Expired: this request looks again; the others keep the last total
                 # meanwhile instead of all counting at once.
                 _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, total, kept_changes, counted)
-                # Read before counting: a change the count misses moves it afterwards.
-                # (A first count does without: a small total is not kept at all.)
-                changes = table_changes(self.reads, name)
-                if (
-                    changes is not None
-                    and changes == kept_changes
-                    and now - counted < COUNT_KEEP_MAX
-                ):
-                    return total
+            # Read before counting: a change the count misses moves it afterwards. A
+            # first count reads it too (at most once a second per process): a total
+            # kept without it would be counted again when it first expires, and a
+            # fresh process would count every search twice in its first seconds.
+            changes = table_changes(self.reads, name)
+            if (
+                hit is not None
+                and changes is not None
+                and changes == kept_changes
+                and now - counted < COUNT_KEEP_MAX
+            ):
+                return total
         row = read_one(self.reads, stmt, params)
         total = row["total"]
         candidates = row["candidates"] if filtered else total
