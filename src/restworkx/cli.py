@@ -149,12 +149,35 @@ def port_in_use(bind: str) -> str | None:
     return None
 
 
+MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req"
+
+
+def migrates_waiting_connections(path: str = MIGRATE_REQ) -> bool | None:
+    """Whether the kernel hands the connections waiting on a closed listener of a
+    SO_REUSEPORT group to the others (net.ipv4.tcp_migrate_req, Linux 5.14), or None
+    when this kernel cannot say."""
+    try:
+        with open(path) as f:
+            return f.read().strip() != "0"
+    except OSError:
+        return None
+
+
 def _announce_listeners(server) -> None:
     """gunicorn's own "Listening at:" names the arbiter's sockets, none when each
-    worker listens on its own: say where they listen instead."""
+    worker listens on its own: say where they listen instead, and warn when a
+    stopping worker would reset the connections waiting on its socket."""
     if server.cfg.reuse_port:
         where = ", ".join(server.cfg.bind)
         server.log.info("Listening at: %s (each worker on its own socket)", where)
+        if not migrates_waiting_connections():
+            # A worker that dies, or is stopped by a reload, closes its socket: the
+            # connections accepted by the kernel but not yet by the worker are reset.
+            server.log.warning(
+                "net.ipv4.tcp_migrate_req is not 1: a worker that stops resets the "
+                "connections waiting on its socket instead of handing them to another "
+                "worker (roles/supervisor sets it on an NIU)"
+            )
 
 
 def default_workers() -> int:

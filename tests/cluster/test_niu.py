@@ -154,6 +154,23 @@ def test_supervisor_restarts_a_program_killed_with_sigkill(converged):
     )
 
 
+def test_api_workers_hand_over_their_waiting_connections(converged):
+    # Each API worker listens on its own socket; a worker that stops hands the
+    # connections waiting on it to the others (tests/functional/test_serve.py shows
+    # both ways), now and after a reboot.
+    for name in ("niu1", "niu2"):
+        h = converged.cluster[name]
+        now = h.exec(["sysctl", "-n", "net.ipv4.tcp_migrate_req"]).stdout.strip()
+        assert now == "1", (name, now)
+        saved = h.path("/etc/sysctl.d/60-restworkx.conf").read_text()
+        assert "net.ipv4.tcp_migrate_req=1" in saved.replace(" ", ""), saved
+        logs = h.path("/var/log/restworkx")
+        plain = [f for f in sorted(logs.glob("api.log*")) if f.suffix != ".gz"]
+        log = "".join(f.read_text(errors="replace") for f in plain)
+        assert "(each worker on its own socket)" in log
+        assert "tcp_migrate_req is not 1" not in log
+
+
 def test_systemd_unit_verifies(converged):
     res = converged.cluster["niu1"].exec(
         ["systemd-analyze", "verify", "--man=no", "/etc/systemd/system/restworkx.service"],

@@ -5,12 +5,20 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+
+from restworkx.cli import MIGRATE_REQ
+
+from .procnet import ESTABLISHED, children, listening, socket_inodes, tcp_sockets
+
+HERE = Path(__file__).resolve().parent
 
 
 def _free_port() -> int:
@@ -87,54 +95,24 @@ def test_incorrect_log_in_over_http(server):
     assert json.loads(body)["meta"]["code"] == 401
 
 
-def _children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(c) for c in f.read().split()]
-
-
-def _tcp_sockets(port: int) -> dict[int, str]:
-    """inode -> state ("0A" listening, "01" established) of the sockets on port."""
-    out = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) == port:
-                    out[int(fields[9])] = fields[3]
-    return out
-
-
-def _socket_inodes(pid: int) -> set[int]:
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(int(target[8:-1]))
-    return inodes
-
-
 def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
     port = _free_port()
     proc = _serve(serve_ini, port, 2)
     try:
         _wait_served(proc, port)
         deadline = time.monotonic() + 30
-        while len(workers := _children(proc.pid)) < 2 and time.monotonic() < deadline:
+        while len(workers := children(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(workers) == 2, workers
         # Every worker has a listening socket of its own on the port. A worker
         # binds it after its fork, so the second may still be on its way.
         while True:
-            sockets = _tcp_sockets(port)
-            listening = [{i for i in _socket_inodes(w) if sockets.get(i) == "0A"} for w in workers]
-            if all(listening) or time.monotonic() > deadline:
+            heard = [listening(w, port) for w in workers]
+            if all(heard) or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        assert all(len(mine) == 1 for mine in listening), listening
-        assert listening[0] != listening[1]
+        assert all(len(mine) == 1 for mine in heard), heard
+        assert heard[0] != heard[1]
         # A burst of keep-alive connections: each is served, and the two workers
         # both hold some (all 32 on one worker has odds of 2**-31 when spread).
         conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(32)]
@@ -143,8 +121,8 @@ def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
         for c in conns:
             c.request("GET", "/healthz")
         assert all(c.getresponse().status == 200 for c in conns)
-        sockets = _tcp_sockets(port)
-        held = [sum(1 for i in _socket_inodes(w) if sockets.get(i) == "01") for w in workers]
+        sockets = tcp_sockets(port)
+        held = [sum(1 for i in socket_inodes(w) if sockets.get(i) == ESTABLISHED) for w in workers]
         assert sum(held) == 32 and min(held) > 0, held
         for c in conns:
             c.close()
@@ -174,3 +152,41 @@ def test_a_second_serve_on_the_same_port_is_refused(server, serve_ini):
     assert "is another server running there?" in err.decode()
     status, _h, _b = _request(server, "GET", "/healthz")
     assert status == 200
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("unshare") or not os.path.exists(MIGRATE_REQ),
+    reason="needs root for a network namespace, and Linux 5.14 or later",
+)
+@pytest.mark.parametrize("migrate", [True, False], ids=["migrated", "reset"])
+def test_the_connections_waiting_on_a_dead_worker(migrate, tmp_path):
+    # Each worker has a socket of its own: the connections the kernel queued on a
+    # worker that dies are handed to the other only with net.ipv4.tcp_migrate_req
+    # (which roles/supervisor sets); without it they are reset, and serve says so
+    # when it starts. The sysctl is the namespace's own, not this machine's.
+    ini = tmp_path / "serve.ini"
+    db = tmp_path / "serve.sqlite"
+    ini.write_text(f"[app:main]\nuse = egg:restworkx\nsqlalchemy.url = sqlite:///{db}\n")
+    out = subprocess.run(
+        [
+            "unshare",
+            "--net",
+            sys.executable,
+            str(HERE / "serve_dead_worker.py"),
+            "1" if migrate else "0",
+            str(ini),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    warned = "net.ipv4.tcp_migrate_req is not 1" in seen["log"]
+    if migrate:
+        assert (seen["answered"], seen["reset"]) == (32, 0), seen
+        assert not warned, seen["log"]
+    else:
+        # The kernel spread the 32 over both sockets (all on one: odds of 2**-31).
+        assert seen["reset"] > 0 and seen["answered"] + seen["reset"] == 32, seen
+        assert warned, seen["log"]

@@ -149,3 +149,12 @@ def test_a_served_worker_freezes_the_heap_it_loaded():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(("text", "migrates"), [("1\n", True), ("0\n", False)])
+def test_migrates_waiting_connections_reads_the_sysctl(tmp_path, text, migrates):
+    sysctl = tmp_path / "tcp_migrate_req"
+    sysctl.write_text(text)
+    assert cli.migrates_waiting_connections(str(sysctl)) is migrates
+    # A kernel older than 5.14 has no such setting: it cannot say.
+    assert cli.migrates_waiting_connections(str(tmp_path / "missing")) is None
