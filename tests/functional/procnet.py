@@ -4,6 +4,7 @@ serve_dead_worker.py in a network namespace of its own)."""
 from __future__ import annotations
 
 import os
+import time
 
 LISTEN, ESTABLISHED = "0A", "01"
 
@@ -37,7 +38,23 @@ def socket_inodes(pid: int) -> set[int]:
     return inodes
 
 
-def listening(pid: int, port: int) -> set[int]:
-    """The inodes of the sockets pid listens on at port."""
+def sockets_of(pid: int, port: int, state: str) -> set[int]:
+    """The inodes of pid's sockets on port in this state (LISTEN, ESTABLISHED...)."""
     sockets = tcp_sockets(port)
-    return {i for i in socket_inodes(pid) if sockets.get(i) == LISTEN}
+    return {i for i in socket_inodes(pid) if sockets.get(i) == state}
+
+
+def listening(pid: int, port: int) -> set[int]:
+    return sockets_of(pid, port, LISTEN)
+
+
+def listening_workers(pid: int, port: int, count: int, timeout: float = 30) -> list[int]:
+    """pid's children once there are count of them and each listens on port (a
+    gunicorn worker binds its socket after its fork), or what there is at timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = children(pid)
+        ready = len(workers) == count and all(listening(w, port) for w in workers)
+        if ready or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.1)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from procnet import children, listening  # beside this script
+from procnet import listening, listening_workers  # beside this script
 
 PORT = 7000
 
@@ -31,7 +31,9 @@ def main() -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        workers = _listening_workers(serve.pid)
+        workers = listening_workers(serve.pid, PORT, 2)
+        if len(workers) != 2 or not all(listening(w, PORT) for w in workers):
+            raise SystemExit(f"serve's workers did not listen within 30 s: {workers}")
         # The stopped worker accepts nothing: the kernel queues the connections
         # it spreads to that worker's socket.
         os.kill(workers[0], signal.SIGSTOP)
@@ -52,17 +54,6 @@ def main() -> None:
         serve.terminate()
         _out, err = serve.communicate(timeout=20)
     print(json.dumps({"answered": answered, "reset": reset, "log": err.decode()}))
-
-
-def _listening_workers(pid: int) -> list[int]:
-    """serve's two workers, once each listens on its socket of the port."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        workers = children(pid)
-        if len(workers) == 2 and all(listening(w, PORT) for w in workers):
-            return workers
-        time.sleep(0.1)
-    raise SystemExit("serve's workers did not listen within 30 s")
 
 
 if __name__ == "__main__":

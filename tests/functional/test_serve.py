@@ -16,7 +16,7 @@ import pytest
 
 from restworkx.cli import MIGRATE_REQ
 
-from .procnet import ESTABLISHED, children, listening, socket_inodes, tcp_sockets
+from .procnet import ESTABLISHED, listening, listening_workers, sockets_of
 
 HERE = Path(__file__).resolve().parent
 
@@ -100,17 +100,10 @@ def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
     proc = _serve(serve_ini, port, 2)
     try:
         _wait_served(proc, port)
-        deadline = time.monotonic() + 30
-        while len(workers := children(proc.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        workers = listening_workers(proc.pid, port, 2)
         assert len(workers) == 2, workers
-        # Every worker has a listening socket of its own on the port. A worker
-        # binds it after its fork, so the second may still be on its way.
-        while True:
-            heard = [listening(w, port) for w in workers]
-            if all(heard) or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        # Every worker has a listening socket of its own on the port.
+        heard = [listening(w, port) for w in workers]
         assert all(len(mine) == 1 for mine in heard), heard
         assert heard[0] != heard[1]
         # A burst of keep-alive connections: each is served, and the two workers
@@ -121,8 +114,7 @@ def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
         for c in conns:
             c.request("GET", "/healthz")
         assert all(c.getresponse().status == 200 for c in conns)
-        sockets = tcp_sockets(port)
-        held = [sum(1 for i in socket_inodes(w) if sockets.get(i) == ESTABLISHED) for w in workers]
+        held = [len(sockets_of(w, port, ESTABLISHED)) for w in workers]
         assert sum(held) == 32 and min(held) > 0, held
         for c in conns:
             c.close()
