@@ -462,6 +462,10 @@ def test_vip_and_blocked_lists(example):
         "always allowed or always blocked."
     )
     assert attributes(example.get(url))["blocked"] == ["5855550003"]
+    # Either list changing into the other is refused, whichever the message names.
+    message = err(example.put(url, {"vip": ["5855550002", "5855550003"]}), 400)
+    assert "both hold 5855550003" in message
+    assert attributes(example.get(url))["vip"] == ["+15855550001", "5855550002"]
 
 
 def test_number_is_unique_in_cin(example):

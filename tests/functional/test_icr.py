@@ -208,6 +208,20 @@ def test_call_plan_defaults_and_rules(icr):
         ),
         400,
     )
+    # A type of NONE with a destination left over is refused, whichever field changed.
+    plan = "call_plan/imsworkx/examplesubscriber/p"
+    ok(
+        icr.put(
+            plan,
+            {
+                "far_end_pickup_destination_type": "NUMBER",
+                "far_end_pickup_destination_values": {"number": "5551231234"},
+            },
+        )
+    )
+    message = err(icr.put(plan, {"far_end_pickup_destination_type": "NONE"}), 400)
+    assert "must be {} when far_end_pickup_destination_type is NONE" in message
+    assert icr.get(plan)["data"][0]["attributes"]["far_end_pickup_destination_type"] == "NUMBER"
     for timeout in (0, 3601, "x"):
         err(icr.put("call_plan/imsworkx/examplesubscriber/p", {"timeout": timeout}), 400)
     err(icr.post("call_plan/imsworkx/nobody", {"name": "q"}), 400)

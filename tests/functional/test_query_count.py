@@ -130,3 +130,19 @@ def test_a_cached_identity_makes_a_get_one_query(cached, statements):
     doc = ok(cached.get("subscriber/acme/s00"))
     assert doc["data"][0]["attributes"]["name"] == "s00"
     assert len(statements) == 1, statements  # the record; the token is known
+
+
+def test_a_put_reads_the_settings_only_for_a_field_they_rule(populated, statements):
+    """pin and speed_call_numbers follow ecf_settings: a PUT of neither skips the read."""
+
+    def settings_reads():
+        return [s for s in statements if "app_settings" in s]
+
+    ok(populated.put("subscriber/acme/s07", {"first_name": "Ann", "schedules": []}))
+    assert settings_reads() == [], statements
+    statements.clear()
+    ok(populated.put("subscriber/acme/s07", {"pin": "4321"}))
+    assert len(settings_reads()) == 1, statements
+    statements.clear()
+    ok(populated.put("subscriber/acme/s07", {"speed_call_numbers": ["5551234567"]}))
+    assert len(settings_reads()) == 1, statements

@@ -14,7 +14,7 @@ from ..declarations.common import (
     subscriber_keys,
 )
 from ..declarations.fields import Bool, FieldError, Json, Name, Number, Str, Timestamp, json_type
-from ..declarations.objects import ObjectSpec, Parent
+from ..declarations.objects import Check, ObjectSpec, Parent
 from ..settings.schema import common_settings
 
 _LOCATION = S.Text(max_length=250)
@@ -110,7 +110,7 @@ NUMBER = ObjectSpec(
     parent=Parent(
         "subscriber", {"service_provider_name": "service_provider_name", "name": "subscriber_name"}
     ),
-    checks=(_check_lists,),
+    checks=(Check(("vip", "blocked"), _check_lists),),
     csv_columns=(
         "number",
         "subscriber_name",

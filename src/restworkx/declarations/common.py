@@ -4,7 +4,7 @@ the key fields of a subscriber. Applications add their own fields."""
 from __future__ import annotations
 
 from .fields import Email, Field, FieldError, Int, Json, Name, Str, Timestamp
-from .objects import ObjectSpec, Parent
+from .objects import Check, ObjectSpec, Parent
 from .roles import parse_role
 
 
@@ -104,7 +104,7 @@ def administrator(extra: dict[str, Field] | None = None) -> ObjectSpec:
         scope=("scope_sp", "scope_sub"),
         derive=_derive_admin_scope,
         parents_of=_admin_parents,
-        checks=(check,),
+        checks=(Check(("role_id", "permissions"), check),),
         csv_columns=("username", "role_id", "first_name", "last_name", "email", "permissions"),
         doc="An administrator of the application, scoped by its role.",
     )

@@ -45,6 +45,18 @@ class Blob:
     max_bytes: int = 50 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Check:
+    """A rule over a whole record (several fields, or the settings): run(values, ctx)
+    raises FieldError. reads names every field it looks at: an update runs it only
+    when one of them changed, and then its error stands, whichever it names (an
+    update changing nothing it reads neither pays for it, settings included, nor
+    answers for a record stored before a settings change)."""
+
+    reads: tuple[str, ...]
+    run: Callable[[dict, Any], None]
+
+
 @dataclass
 class ObjectSpec:
     name: str
@@ -73,8 +85,8 @@ class ObjectSpec:
     derive: Callable[[dict], None] | None = None
     # Parent lookups that depend on the values (administrators: from role_id).
     parents_of: Callable[[dict], list[tuple[str, dict]]] | None = None
-    # Whole-record checks needing settings or other fields: (values, ctx) -> None.
-    checks: tuple[Callable[[dict, Any], None], ...] = ()
+    # Whole-record rules needing settings or other fields.
+    checks: tuple[Check, ...] = ()
     immutable: tuple[str, ...] = ()
     default_sort: tuple[str, ...] = ()
     table_name: str = ""
@@ -99,6 +111,10 @@ class ObjectSpec:
             n for n, f in self.fields.items() if not f.hidden and not f.secret
         )
         self.default_sort = self.default_sort or self.path
+        for check in self.checks:
+            unknown = [n for n in check.reads if n not in self.fields]
+            if not check.reads or unknown:
+                raise ValueError(f"{self.name}: a check reads no field or unknown ones {unknown}")
 
     # -- declared facts ----------------------------------------------------
     # Declarations are fixed once built: these views are computed once.

@@ -14,6 +14,7 @@ from ..declarations.common import (
     subscriber_keys,
 )
 from ..declarations.fields import Bool, FieldError, Json, Number, Str, Timezone
+from ..declarations.objects import Check
 from ..settings.schema import common_settings
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -101,7 +102,10 @@ OBJECTS = {
     "service_provider": service_provider(),
     "subscriber": subscriber(
         SUBSCRIBER_FIELDS,
-        checks=(_check_pin, _check_speed_calls),
+        checks=(
+            Check(("pin",), _check_pin),
+            Check(("speed_call_numbers",), _check_speed_calls),
+        ),
         csv_columns=(
             "service_provider_name",
             "name",

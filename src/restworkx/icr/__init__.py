@@ -15,7 +15,7 @@ from ..declarations.common import (
 )
 from ..declarations.fields import Blob, Enum, FieldError, Int, Json, Name, Number, Str, Timezone
 from ..declarations.objects import Blob as BlobSpec
-from ..declarations.objects import ObjectSpec, Parent
+from ..declarations.objects import Check, ObjectSpec, Parent
 from ..settings.schema import common_settings
 from .audio import check_wav
 from .rules import FAR_END_TYPES, SOURCES_CONFIG, check_far_end, check_regex, rules_shape
@@ -144,7 +144,12 @@ CALL_PLAN = ObjectSpec(
     parent=Parent(
         "subscriber", {"service_provider_name": "service_provider_name", "name": "subscriber_name"}
     ),
-    checks=(check_far_end,),
+    checks=(
+        Check(
+            ("far_end_pickup_destination_type", "far_end_pickup_destination_values"),
+            check_far_end,
+        ),
+    ),
     doc="A call plan: ordered rules routing a subscriber's calls.",
 )
 

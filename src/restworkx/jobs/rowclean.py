@@ -222,7 +222,7 @@ def compile_row(spec, ctx, default_sp: str | None):
                 made.append((n, f))
             else:
                 template[n] = f.initial()
-    derive, rules = spec.derive, tuple(spec.checks)
+    derive, rules = spec.derive, tuple(c.run for c in spec.checks)
     count = len(columns)
     sp_index = columns.index(sp_col) if default_sp is not None else -1
 

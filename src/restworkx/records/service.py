@@ -242,12 +242,12 @@ class RecordService:
             except FieldError as exc:
                 raise BadRequest(spec.error(spec.path[0], exc)) from None
         for check in spec.checks:
+            if existing is not None and changed.keys().isdisjoint(check.reads):
+                continue  # the stored record is not this change's to answer for
             try:
-                check(values, self.ctx)
+                check.run(values, self.ctx)
             except FieldError as exc:
-                blamed = exc.field or spec.path[0]
-                if existing is None or blamed in changed:
-                    raise BadRequest(spec.error(blamed, exc)) from None
+                raise BadRequest(spec.error(exc.field or spec.path[0], exc)) from None
         return values, changed
 
     def parents(self, spec: ObjectSpec, values: dict) -> list[tuple[str, ObjectSpec, dict]]:
