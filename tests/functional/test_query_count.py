@@ -146,3 +146,22 @@ def test_a_put_reads_the_settings_only_for_a_field_they_rule(populated, statemen
     statements.clear()
     ok(populated.put("subscriber/acme/s07", {"speed_call_numbers": ["5551234567"]}))
     assert len(settings_reads()) == 1, statements
+
+
+def test_a_first_page_that_is_not_full_is_its_own_total(populated, statements):
+    def work():  # what the request asked, less a count's look at its table's changes
+        return [s for s in statements if db._TABLE_CHANGES.name not in s]
+
+    # token, then: the page alone, the page and a count (a total beyond the page
+    # shown), or the count alone (limit=0).
+    for query, total, shown, asked in (
+        ("limit=30", 25, 25, 2),
+        ("icontains=name:s0&limit=20", 10, 10, 2),
+        ("limit=10", 25, 10, 3),
+        ("limit=10&offset=20", 25, 5, 3),
+        ("limit=0", 25, 0, 2),
+    ):
+        statements.clear()
+        doc = ok(populated.get(f"subscriber/acme?{query}"))
+        assert (doc["meta"]["records_total"], len(doc["data"])) == (total, shown), query
+        assert len(work()) == asked, (query, statements)

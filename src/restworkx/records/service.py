@@ -101,13 +101,19 @@ class RecordService:
         if scoped_sub:
             params["scope_sub"] = sub
         params.update(query.bind_values())
-        total = self._count(
-            count_stmt, filtered, params, (spec.table_name, keys, caller_scope, query)
-        )
+        if first is None:
+            params["page_limit"], params["page_offset"] = query.limit, query.offset
+        key = (spec.table_name, keys, caller_scope, query)
+        if query.limit and not query.offset:
+            # A first page is read anyway; one that is not full holds every match, so
+            # it is its own records_total (most lists are short: a subscriber's numbers).
+            rows = read_all(self.reads, page_stmt, params)
+            if len(rows) < query.limit:
+                return rows, len(rows)
+            return rows, self._count(count_stmt, filtered, params, key)
+        total = self._count(count_stmt, filtered, params, key)
         rows = []
         if query.limit and total > query.offset:
-            if first is None:
-                params["page_limit"], params["page_offset"] = query.limit, query.offset
             rows = read_all(self.reads, page_stmt, params)
         return rows, total
 
