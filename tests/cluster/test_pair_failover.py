@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from deployment import FIGURES, HA_ADDRESS, HERE, TIMINGS, tail, wait_for
@@ -309,6 +310,51 @@ def test_keepalived_config_is_valid_on_both_hosts(pair):
             check=False,
         )
         assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_a_busy_api_keeps_the_address(pair):
+    """Every API thread waits on a locked row, so /healthz cannot answer within the
+    check's 2 s: the API is busy, not down, and the standby could not take the
+    address. The check passes while the database accepts connections; the address
+    stays on the primary throughout, and the waiting PUTs all go through."""
+    a, b = roles(pair)
+    vip_api(pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "busy", "pin": "1234"}, pair.token)
+    hold = (
+        "BEGIN; SELECT 1 FROM ecf_subscriber WHERE name = 'busy' FOR UPDATE; "
+        "SELECT pg_sleep(12); COMMIT;"
+    )
+    locker = a.spawn(
+        ["runuser", "-u", "postgres", "--", "psql", "-XAtq", "-d", "restworkx", "-c", hold],
+        subprocess.DEVNULL,
+    )
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE query LIKE '%FOR UPDATE; SELECT pg_sleep%' AND pid <> pg_backend_pid()"
+    )
+    wait_for(lambda: psql(a, waiting) == "1", 10, "the row lock")
+    body = {"first_name": "Waited"}
+    path = f"/ecf/api/subscriber/{SP}/busy"
+    with ThreadPoolExecutor(24) as pool:  # 3 per thread of the 2 workers: every one waits
+        puts = [
+            pool.submit(vip_request, pair, "PUT", path, body, pair.token, timeout=60)
+            for _ in range(24)
+        ]
+        time.sleep(2)
+        direct = a.exec(
+            ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:6543/healthz"],
+            check=False,
+        )
+        assert direct.returncode == 28, direct.stdout + direct.stderr  # busy indeed
+        check = a.exec(["/opt/restworkx/sbin/rwx-ha-check"], check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+        held = []
+        while locker.poll() is None:
+            held.append(holds_vip(a) and not holds_vip(b))
+            time.sleep(0.5)
+        answers = [f.result() for f in puts]
+    assert held and all(held), held
+    assert [code for code, _ in answers] == [200] * 24, answers
+    assert psql(a, "SELECT first_name FROM ecf_subscriber WHERE name = 'busy'") == "Waited"
 
 
 # -- failover -------------------------------------------------------------------
