@@ -17,12 +17,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import yaml
 from deployment import FIGURES, HA_ADDRESS, HERE, TIMINGS, tail, wait_for
 
 pytestmark = pytest.mark.cluster
 
 VIP = HA_ADDRESS.split("/")[0]
 RWX_SERVICE = "/opt/restworkx/sbin/rwx-service"
+MANIFEST = yaml.safe_load((HERE.parents[1] / "appliance" / "manifest.yml").read_text())[
+    "restworkx_manifest"
+]
+RWX_HA_CHECK = f"{MANIFEST['prefix']}/sbin/rwx-ha-check"
+API_HEALTHZ = f"http://127.0.0.1:{MANIFEST['ports']['api']}/healthz"  # gunicorn, not nginx
 RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restworkx.ini"]
 SP = "hapair"
 TARGET_SECONDS = 10
@@ -341,11 +347,11 @@ def test_a_busy_api_keeps_the_address(pair):
         ]
         time.sleep(2)
         direct = a.exec(
-            ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:6543/healthz"],
+            ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", API_HEALTHZ],
             check=False,
         )
         assert direct.returncode == 28, direct.stdout + direct.stderr  # busy indeed
-        check = a.exec(["/opt/restworkx/sbin/rwx-ha-check"], check=False)
+        check = a.exec([RWX_HA_CHECK], check=False)
         assert check.returncode == 0, check.stdout + check.stderr
         held = []
         while locker.poll() is None:
