@@ -255,9 +255,20 @@ def failover_under_load(dep, tag):
     return seconds, len(lost)
 
 
-def rejoin(dep, name):
-    rc, out, _ = dep.playbook("playbooks/rejoin.yml", "-e", f"rejoin={name}", name=f"rejoin {name}")
+def rejoin(dep, name, timing=None):
+    """playbooks/rejoin.yml for the host name; its output."""
+    rc, out, _ = dep.playbook(
+        "playbooks/rejoin.yml", "-e", f"rejoin={name}", name=timing or f"rejoin {name}"
+    )
     assert rc == 0, tail(out, 80)
+    return out
+
+
+def log_from_now(host, inside):
+    """A function returning what the host's log file has gained since this call."""
+    path = host.path(inside)
+    seen = path.stat().st_size if path.exists() else 0
+    return lambda: path.read_bytes()[seen:].decode(errors="replace") if path.exists() else ""
 
 
 # -- the pair -------------------------------------------------------------------
@@ -322,8 +333,14 @@ def test_a_busy_api_keeps_the_address(pair):
     """Every API thread waits on a locked row, so /healthz cannot answer within the
     check's 2 s: the API is busy, not down, and the standby could not take the
     address. The check passes while the database accepts connections; the address
-    stays on the primary throughout, and the waiting PUTs all go through."""
+    stays on the primary throughout, and the waiting PUTs all go through. The check
+    says so in syslog once, not on each of its runs, and says when it is over."""
     a, b = roles(pair)
+    syslog = log_from_now(a, "/var/log/syslog")
+
+    def logged(what):
+        return [line for line in syslog().splitlines() if "rwx-ha-check" in line and what in line]
+
     vip_api(pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "busy", "pin": "1234"}, pair.token)
     hold = (
         "BEGIN; SELECT 1 FROM ecf_subscriber WHERE name = 'busy' FOR UPDATE; "
@@ -361,6 +378,10 @@ def test_a_busy_api_keeps_the_address(pair):
     assert held and all(held), held
     assert [code for code, _ in answers] == [200] * 24, answers
     assert psql(a, "SELECT first_name FROM ecf_subscriber WHERE name = 'busy'") == "Waited"
+    wait_for(lambda: logged("API answers again"), 15, "the check to say the API answers again")
+    # Busy for about 10 s of checks once a second (keepalived's and the one above).
+    assert len(logged("API busy")) == 1, logged("API busy")
+    assert len(logged("API answers again")) == 1, logged("API answers again")
 
 
 # -- failover -------------------------------------------------------------------
