@@ -17,7 +17,7 @@ TOP = HERE.parents[1]
 VENV = TOP / ".venv-deploy"
 TIMINGS: dict[str, float] = {}
 # The HA figures the README quotes (tests/cluster/test_pair_failover.py).
-FIGURES: dict[str, float] = {}
+FIGURES: dict[str, float | str] = {}
 # The HA address of the pair: on the test network, held by whichever host is writable.
 HA_ADDRESS = "10.213.7.100/24"
 

@@ -1,8 +1,9 @@
 """HA on the converged pair: replication, failover under write load, the old
-primary kept out and rejoined, failover back, a planned switchover, and a job
-interrupted by a failover.  Runs after test_niu.py (file order), on the same
-hosts: these tests kill and restart hosts, in order, each leaving the pair
-healthy (one primary, one streaming standby) for the next.
+primary kept out and rejoined, failover back, a rejoin that must copy the
+primary afresh, a planned switchover, and a job interrupted by a failover.
+Runs after test_niu.py (file order), on the same hosts: these tests kill and
+restart hosts, in order, each leaving the pair healthy (one primary, one
+streaming standby) for the next.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -425,6 +427,61 @@ def test_a_second_failover_back_to_the_first_host(pair):
     boot(pair.cluster["niu2"])
     rejoin(pair, "niu2")
     assert streaming(pair.cluster["niu2"])
+
+
+def test_rejoin_rewinds_a_primary_that_replayed_past_the_split(pair):
+    """The old primary wrote WAL its standby never received, died, and was started
+    again (as a standby only): it replays that WAL, past the point where the new
+    primary's history forks off, and cannot follow it. Rejoined seconds after the
+    failover, when the new primary may not yet have written its timeline to its
+    control file (its first checkpoint is spread out), pg_rewind must still see the
+    split: the old primary is rewound, not copied afresh, and streams holding the
+    new primary's write, not the lost one."""
+    old, new = roles(pair)
+    wait_for(lambda: synchronous_to(old, new), 60, "synchronous replication")
+    vip_api(
+        pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "split0", "pin": "1234"}, pair.token
+    )
+    wait_for(lambda: "split0" in names_on(new, "split"), 10, "split0 on the standby")
+    # Cut off, the primary commits one change locally (its standby never gets it)
+    # and dies before it would fence itself.
+    pair.cluster.ctl(["ip", "link", "set", old.veth, "down"])
+    try:
+        psql(
+            old,
+            "SET synchronous_commit = local; UPDATE ecf_subscriber SET first_name = 'Lost'"
+            " WHERE name = 'split0'",
+        )
+        assert psql(old, "SELECT first_name FROM ecf_subscriber WHERE name = 'split0'") == "Lost"
+    finally:
+        old.stop()
+    wait_for(lambda: writable(new) and holds_vip(new), 30, "the failover")
+    vip_api(pair, "PUT", f"/ecf/api/subscriber/{SP}/split0", {"first_name": "Kept"}, pair.token)
+    pg_log = log_from_now(old, "/var/log/postgresql/postgresql-15-main.log")  # not earlier boots
+    boot(old)
+    wait_for(
+        lambda: "forked off current database system timeline" in pg_log(),
+        30,
+        f"{old.name} to replay past the split and refuse the new timeline",
+    )
+    assert not streaming(old)
+    # Whether this run saw the new primary before its first checkpoint (it usually
+    # does; the rejoin must rewind either way).
+    checkpointed = psql(
+        new,
+        "SELECT timeline_id = ('x' || left(pg_walfile_name(pg_current_wal_lsn()), 8))::bit(32)::int"
+        " FROM pg_control_checkpoint()",
+    )
+    FIGURES["split: new primary had checkpointed on its timeline at the rejoin"] = (
+        "yes" if checkpointed == "t" else "no"
+    )
+    out = rejoin(pair, old.name, timing="rejoin after a split")
+    rewound = re.search(r"TASK \[Rewind it to the primary's history\][^\n]*\nchanged: ", out)
+    assert rewound, tail(out, 80)
+    assert "taking a base backup" not in out, tail(out, 80)
+    wait_for(lambda: streaming(old), 60, f"{old.name} streaming from {new.name}")
+    wait_for(lambda: synchronous_to(new, old), 60, f"synchronous replication to {old.name}")
+    assert psql(old, "SELECT first_name FROM ecf_subscriber WHERE name = 'split0'") == "Kept"
 
 
 # -- planned switchover -----------------------------------------------------------
