@@ -484,6 +484,23 @@ def test_rejoin_rewinds_a_primary_that_replayed_past_the_split(pair):
     assert psql(old, "SELECT first_name FROM ecf_subscriber WHERE name = 'split0'") == "Kept"
 
 
+def test_a_rejoin_the_primary_cannot_checkpoint_for_touches_nothing(pair):
+    """A primary that refuses the checkpoint pg_rewind needs (a role not yet granted
+    pg_checkpoint, before site.yml ran again) stops the rejoin before it stops the
+    host's database: the playbook says what to do, and the standby goes on streaming."""
+    primary, standby = roles(pair)
+    assert psql(primary, "REVOKE pg_checkpoint FROM restworkx_ha") == ""
+    try:
+        rc, out, _ = pair.playbook("playbooks/rejoin.yml", "-e", f"rejoin={standby.name}")
+    finally:
+        assert psql(primary, "GRANT pg_checkpoint TO restworkx_ha") == ""
+    assert rc != 0, tail(out, 40)
+    assert "refused the checkpoint pg_rewind needs" in out, tail(out, 40)
+    assert "pg_checkpoint" in out and "Run playbooks/site.yml" in out, tail(out, 40)
+    assert "TASK [Stop the database]" not in out, tail(out, 40)
+    assert streaming(standby)
+
+
 # -- planned switchover -----------------------------------------------------------
 
 
