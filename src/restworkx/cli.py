@@ -207,7 +207,28 @@ def gunicorn_options(settings: dict, *, bind: str, workers: int) -> dict:
         "proc_name": "restworkx",
         "post_worker_init": _settle_heap,
         "when_ready": _announce_listeners,
+        **_control_socket(settings.get("restworkx.control_socket") or None),
     }
+
+
+def _control_socket(path: str | None) -> dict:
+    """gunicorn's control socket (gunicorn 25.1 and later): off unless
+    restworkx.control_socket names its path. Its default is one path per user
+    ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl), which a second server of the
+    user (the API bench's ceiling, a development server) takes over from the first
+    and removes when it stops."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if "control_socket" not in {s.name for s in KNOWN_SETTINGS}:
+        if path:
+            raise SystemExit(
+                "restworkx: restworkx.control_socket needs gunicorn 25.1 or later "
+                "(pip install -U gunicorn)"
+            )
+        return {}
+    if not path:
+        return {"control_socket_disable": True}
+    return {"control_socket": path, "control_socket_disable": False}
 
 
 def run_gunicorn(options: dict, load) -> None:

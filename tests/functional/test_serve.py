@@ -35,12 +35,13 @@ def serve_ini(app_settings, engine, tmp_path):
     return ini
 
 
-def _serve(ini, port, workers):
+def _serve(ini, port, workers, env=None):
     exe = os.path.join(os.path.dirname(sys.executable), "restworkx")
     return subprocess.Popen(
         [exe, "-c", str(ini), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
 
 
@@ -122,6 +123,33 @@ def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
         proc.terminate()
         _out, err = proc.communicate(timeout=20)
     assert f"Listening at: 127.0.0.1:{port} (each worker on its own socket)" in err.decode()
+
+
+def test_serve_opens_a_control_socket_only_where_it_is_told(serve_ini, tmp_path):
+    # gunicorn's own default is one path per user, which a second server of the
+    # user would take over and remove: serve opens none unless configured.
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    env["HOME"] = str(home)
+    told = tmp_path / "run" / "gunicorn.ctl"
+    told_ini = tmp_path / "told.ini"
+    told_ini.write_text(serve_ini.read_text() + f"restworkx.control_socket = {told}\n")
+    for ini in (serve_ini, told_ini):
+        port = _free_port()
+        proc = _serve(ini, port, 1, env)
+        try:
+            _wait_served(proc, port)
+            if ini is told_ini:
+                deadline = time.monotonic() + 10
+                while not told.exists() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert told.is_socket()
+                assert oct(told.stat().st_mode & 0o777) == oct(0o600)
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=20)
+    assert list(home.iterdir()) == []
 
 
 def test_serve_refuses_a_port_another_server_listens_on(serve_ini):

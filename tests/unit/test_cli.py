@@ -111,6 +111,16 @@ def test_serve_runs_gunicorn_with_its_documented_settings(ini, monkeypatch):
     assert cfg.when_ready is cli._announce_listeners
     assert cfg.accesslog is None
     assert cfg.reuse_port is False  # port 0: each worker would get a port of its own
+    assert cfg.control_socket_disable is True
+
+
+def test_the_control_socket_is_where_the_settings_put_it(tmp_path):
+    path = str(tmp_path / "gunicorn.ctl")
+    options = cli.gunicorn_options(
+        {"restworkx.control_socket": path}, bind="127.0.0.1:0", workers=1
+    )
+    assert (options["control_socket"], options["control_socket_disable"]) == (path, False)
+    assert cli.gunicorn_options({}, bind="127.0.0.1:0", workers=1)["control_socket_disable"]
 
 
 @pytest.mark.parametrize(
