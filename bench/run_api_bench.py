@@ -288,13 +288,14 @@ def drain(args, server: Server, timeout: float = 120) -> None:
 
 
 def busy_backends(args) -> int:
-    """Backends of the bench database running a query, this one's own not counted."""
+    """Clients' backends of the bench database running a query (autovacuum's not
+    counted, nor this one's own)."""
     conn = psycopg2.connect(db_dsn(args))
     try:
         cur = conn.cursor()
         cur.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
-            " AND pid <> pg_backend_pid()",
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
             (args.db,),
         )
         return cur.fetchone()[0]
