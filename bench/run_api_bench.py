@@ -142,6 +142,17 @@ def db_url(args) -> str:
     return f"postgresql+psycopg2://{args.pg_user}@{args.pg_host}:{args.pg_port}/{args.db}"
 
 
+@contextlib.contextmanager
+def bench_db(args):
+    """A cursor on the bench database, autocommit (VACUUM runs outside a transaction)."""
+    conn = psycopg2.connect(db_dsn(args))
+    conn.autocommit = True
+    try:
+        yield conn.cursor()
+    finally:
+        conn.close()
+
+
 def admin_sql(args, sql: str) -> None:
     conn = psycopg2.connect(admin_dsn(args))
     conn.autocommit = True
@@ -290,17 +301,13 @@ def drain(args, server: Server, timeout: float = 120) -> None:
 def busy_backends(args) -> int:
     """Clients' backends of the bench database running a query (autovacuum's not
     counted, nor this one's own)."""
-    conn = psycopg2.connect(db_dsn(args))
-    try:
-        cur = conn.cursor()
+    with bench_db(args) as cur:
         cur.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
             " AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
             (args.db,),
         )
         return cur.fetchone()[0]
-    finally:
-        conn.close()
 
 
 def restworkx_server(args, ini: str, workers: int, tmp: str) -> Server:
@@ -612,12 +619,8 @@ def parse_args(argv=None):
 
 
 def vacuum(args) -> None:
-    conn = psycopg2.connect(db_dsn(args))
-    conn.autocommit = True
-    try:
-        conn.cursor().execute("VACUUM (ANALYZE) ecf_subscriber")
-    finally:
-        conn.close()
+    with bench_db(args) as cur:
+        cur.execute("VACUUM (ANALYZE) ecf_subscriber")
 
 
 def prewarm(args) -> dict:
@@ -625,10 +628,7 @@ def prewarm(args) -> dict:
     has run a while has them: GET one reads random rows of 1 GB. Without it, after a
     load, GET one rose round by round (31%, 35%, 38% of the ceiling); prewarmed, the
     rounds stay level (38%, 38%, 38%; 37%, 39%, 36%)."""
-    conn = psycopg2.connect(db_dsn(args))
-    conn.autocommit = True
-    try:
-        cur = conn.cursor()
+    with bench_db(args) as cur:
         cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         cur.execute(
             "SELECT c.relname, pg_prewarm(c.oid) FROM pg_class c"
@@ -637,8 +637,6 @@ def prewarm(args) -> dict:
             " WHERE indrelid = 'ecf_subscriber'::regclass)"
         )
         return dict(cur.fetchall())
-    finally:
-        conn.close()
 
 
 def prepare(args, tmp: str, ini: str) -> dict:

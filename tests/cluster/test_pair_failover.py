@@ -273,6 +273,15 @@ def log_from_now(host, inside):
     return lambda: path.read_bytes()[seen:].decode(errors="replace") if path.exists() else ""
 
 
+def check_said(host):
+    """A function giving the lines rwx-ha-check has logged in the host's syslog since
+    this call, those holding `what` only."""
+    syslog = log_from_now(host, "/var/log/syslog")
+    return lambda what="": [
+        line for line in syslog().splitlines() if "rwx-ha-check" in line and what in line
+    ]
+
+
 # -- the pair -------------------------------------------------------------------
 
 
@@ -338,10 +347,7 @@ def test_a_busy_api_keeps_the_address(pair):
     stays on the primary throughout, and the waiting PUTs all go through. The check
     says so in syslog once, not on each of its runs, and says when it is over."""
     a, b = roles(pair)
-    syslog = log_from_now(a, "/var/log/syslog")
-
-    def logged(what):
-        return [line for line in syslog().splitlines() if "rwx-ha-check" in line and what in line]
+    logged = check_said(a)
 
     vip_api(pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "busy", "pin": "1234"}, pair.token)
     hold = (
@@ -382,7 +388,7 @@ def test_a_busy_api_keeps_the_address(pair):
     assert psql(a, "SELECT first_name FROM ecf_subscriber WHERE name = 'busy'") == "Waited"
     wait_for(lambda: logged("API answers again"), 15, "the check to say the API answers again")
     # Busy for about 10 s of checks once a second (keepalived's and the one above).
-    said = "\n".join(logged(""))
+    said = "\n".join(logged())
     assert len(logged("API busy")) == 1, said
     assert len(logged("API answers again")) == 1, said
 
@@ -393,10 +399,7 @@ def test_a_busy_spell_that_comes_and_goes_is_said_once(pair):
     once, not once per flip. curl is stood in for by one exiting 28 (no answer within
     2 s) or 0; keepalived's own checks, on the real API, run alongside."""
     a, _b = roles(pair)
-    syslog = log_from_now(a, "/var/log/syslog")
-
-    def logged(what):
-        return [line for line in syslog().splitlines() if "rwx-ha-check" in line and what in line]
+    logged = check_said(a)
 
     a.sh(
         "rm -f /run/restworkx-ha-busy /run/restworkx-ha-busy-said; mkdir -p /tmp/flipbin;"
@@ -418,7 +421,7 @@ def test_a_busy_spell_that_comes_and_goes_is_said_once(pair):
         a.sh("rm -rf /tmp/flipbin")
     wait_for(lambda: logged("API answers again"), 15, "the check to say the API answers again")
     time.sleep(1)  # anything more rsyslog had to write
-    said = "\n".join(logged(""))
+    said = "\n".join(logged())
     assert len(logged("API busy")) == 1, said
     assert len(logged("API answers again")) == 1, said
 
