@@ -1,6 +1,7 @@
 """HA on the converged pair: replication, failover under write load, the old
-primary kept out and rejoined, failover back, a rejoin after a split, a
-planned switchover, and a job interrupted by a failover.  Runs after
+primary kept out and rejoined, failover back, a rejoin after a split, rejoins
+that copy the primary afresh, a planned switchover, and a job interrupted by a
+failover.  Runs after
 test_niu.py (file order), on the same hosts: these tests kill and restart
 hosts, in order, each leaving the pair healthy (one primary, one streaming
 standby) for the next.
@@ -33,6 +34,8 @@ RWX_HA_CHECK = f"{MANIFEST['prefix']}/sbin/rwx-ha-check"
 API_HEALTHZ = f"http://127.0.0.1:{MANIFEST['ports']['api']}/healthz"  # gunicorn, not nginx
 RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restworkx.ini"]
 SP = "hapair"
+PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_DATA = "/var/lib/postgresql/15/main"
 TARGET_SECONDS = 10
 
 
@@ -537,6 +540,72 @@ def test_a_rejoin_the_primary_cannot_checkpoint_for_touches_nothing(pair):
     assert "pg_checkpoint" in out and "Run playbooks/site.yml" in out, tail(out, 40)
     assert "TASK [Stop the database]" not in out, tail(out, 40)
     assert streaming(standby)
+
+
+def stop_database(host):
+    host.exec(["pg_ctlcluster", "15", "main", "stop", "-m", "fast"])
+
+
+def rejoin_afresh(primary, standby, prefix, out):
+    """The rejoin took a base backup, and the fresh copy streams holding what the
+    primary wrote while the standby's database was down."""
+    assert re.search(r"TASK \[ha : Take a base backup of the peer\][^\n]*\nchanged: ", out), tail(
+        out, 80
+    )
+    wait_for(lambda: streaming(standby), 60, f"{standby.name} streaming from {primary.name}")
+    wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
+    assert f"{prefix}0" in names_on(standby, prefix)
+    assert names_on(standby, "") == names_on(primary, "")
+    # The primary keeps WAL for it again.
+    slot = f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'rwx_{standby.name}'"  # noqa: S608
+    assert psql(primary, slot) == "reserved"
+
+
+def test_rejoin_copies_afresh_a_standby_that_cannot_be_rewound(pair):
+    """A database pg_rewind cannot work on (here its control file is lost, as on a
+    damaged disk) is copied afresh from the primary: the rejoin says why."""
+    primary, standby = roles(pair)
+    stop_database(standby)
+    standby.exec(["rm", f"{PG_DATA}/global/pg_control"])
+    vip_api(pair, "POST", f"/ecf/api/subscriber/{SP}", {"name": "lost0", "pin": "1234"}, pair.token)
+    out = rejoin(pair, standby.name, timing="rejoin a database pg_rewind cannot read")
+    assert re.search(r"pg_rewind failed \([^)]*pg_control[^)]*\): taking a base backup", out), tail(
+        out, 80
+    )
+    rejoin_afresh(primary, standby, "lost", out)
+
+
+def test_rejoin_copies_afresh_a_standby_the_primary_kept_no_wal_for(pair):
+    """The rejoin's last resort. A standby down for longer than the primary keeps WAL
+    for it (max_slot_wal_keep_size: its slot is lost) is still on the primary's
+    timeline, so pg_rewind finds nothing to do; it then asks for WAL the primary
+    has removed and cannot stream: the rejoin copies the primary afresh."""
+    primary, standby = roles(pair)
+    slot = f"rwx_{standby.name}"
+    stop_database(standby)
+    # What days of changes with the standby away do to its slot, in a few seconds.
+    assert psql(primary, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'") == ""
+    try:
+        assert psql(primary, "SELECT pg_reload_conf()") == "t"
+        for i in range(3):
+            vip_api(
+                pair,
+                "POST",
+                f"/ecf/api/subscriber/{SP}",
+                {"name": f"away{i}", "pin": "1234"},
+                pair.token,
+            )
+            psql(primary, "SELECT pg_switch_wal()")
+            assert psql(primary, "CHECKPOINT") == ""
+        query = f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = '{slot}'"  # noqa: S608
+        assert psql(primary, query) == "lost"
+    finally:
+        assert psql(primary, "ALTER SYSTEM RESET max_slot_wal_keep_size") == ""
+        assert psql(primary, "SELECT pg_reload_conf()") == "t"
+    out = rejoin(pair, standby.name, timing="rejoin a standby its WAL is gone for")
+    assert re.search(r"TASK \[Rewind it to the primary's history\][^\n]*\nok: ", out), tail(out, 80)
+    assert "the rewound database does not follow the primary" in out, tail(out, 80)
+    rejoin_afresh(primary, standby, "away", out)
 
 
 # -- planned switchover -----------------------------------------------------------
