@@ -258,6 +258,9 @@ def cmd_serve(args) -> int:
     if refused:
         print(f"restworkx serve: {refused}", file=sys.stderr)
         return 1
+    from .records import totals
+
+    totals.share()  # before gunicorn forks the workers that share it
     run_gunicorn(
         gunicorn_options(settings, bind=bind, workers=workers),
         lambda: get_app(config_path, "main"),

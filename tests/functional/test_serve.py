@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from restworkx.cli import MIGRATE_REQ
+from restworkx.records import totals
 
 from .procnet import ESTABLISHED, listening, listening_workers, sockets_of
 
@@ -96,13 +98,25 @@ def test_incorrect_log_in_over_http(server):
     assert json.loads(body)["meta"]["code"] == 401
 
 
-def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
+@contextlib.contextmanager
+def _two_workers(serve_ini):
+    """A serve of 2 workers: (its port, its workers' pids, a dict that holds its
+    stderr once it has stopped)."""
     port = _free_port()
     proc = _serve(serve_ini, port, 2)
+    stopped: dict = {}
     try:
         _wait_served(proc, port)
         workers = listening_workers(proc.pid, port, 2)
         assert len(workers) == 2, workers
+        yield port, workers, stopped
+    finally:
+        proc.terminate()
+        stopped["stderr"] = proc.communicate(timeout=20)[1].decode()
+
+
+def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
+    with _two_workers(serve_ini) as (port, workers, stopped):
         # Every worker has a listening socket of its own on the port.
         heard = [listening(w, port) for w in workers]
         assert all(len(mine) == 1 for mine in heard), heard
@@ -119,10 +133,28 @@ def test_workers_listen_apart_and_share_a_burst_of_connections(serve_ini):
         assert sum(held) == 32 and min(held) > 0, held
         for c in conns:
             c.close()
-    finally:
-        proc.terminate()
-        _out, err = proc.communicate(timeout=20)
-    assert f"Listening at: 127.0.0.1:{port} (each worker on its own socket)" in err.decode()
+    assert f"Listening at: 127.0.0.1:{port} (each worker on its own socket)" in stopped["stderr"]
+
+
+def _shared_anonymous_maps(pid: int, size: int) -> set[str]:
+    """The inodes of the process's shared anonymous mappings of size bytes."""
+    found = set()
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if fields[1].endswith("s") and end - start == size and "/dev/zero" in line:
+                found.add(fields[4])
+    return found
+
+
+def test_workers_share_one_table_of_totals(serve_ini):
+    """records.totals: the table is made before gunicorn forks the workers, so each
+    maps the same memory."""
+    with _two_workers(serve_ini) as (_port, workers, _stopped):
+        size = totals.SLOTS * totals._SLOT.size
+        mapped = [_shared_anonymous_maps(w, size) for w in workers]
+        assert len(mapped[0]) == 1 and mapped[0] == mapped[1], mapped
 
 
 def test_serve_opens_a_control_socket_only_where_it_is_told(serve_ini, tmp_path):

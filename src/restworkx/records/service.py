@@ -18,6 +18,7 @@ from ..declarations.fields import FieldError, format_datetime
 from ..declarations.objects import ObjectSpec
 from ..errors import BadRequest, Conflict
 from ..queries import TableQuery
+from . import totals
 
 
 class ValidationContext:
@@ -122,7 +123,9 @@ class RecordService:
         matches (icontains, like, regex) to test: when those are COUNT_CACHE_MIN or
         more, the total is kept COUNT_CACHE_SECONDS per process, since counting them
         costs more than the page itself, and longer (up to COUNT_KEEP_MAX) while its
-        table has not changed since. Smaller sets are counted every time, exactly."""
+        table has not changed since; the server's other processes take it from the
+        host's table of totals (records.totals) while the table shows the same
+        changes. Smaller sets are counted every time, exactly."""
         ident = changes = None
         if COUNT_CACHE_SECONDS > 0:
             name, keys, scope, query = key
@@ -151,13 +154,17 @@ class RecordService:
             # kept without it would be counted again when it first expires, and a
             # fresh process would count every search twice in its first seconds.
             changes = table_changes(self.reads, name)
-            if (
-                hit is not None
-                and changes is not None
-                and changes == kept_changes
-                and now - counted < COUNT_KEEP_MAX
-            ):
-                return total
+            if changes is not None:
+                if hit is not None and changes == kept_changes and now - counted < COUNT_KEEP_MAX:
+                    return total
+                # Another server process of this host may have counted it since.
+                digest = totals.Totals.key(ident)
+                shared = totals.table().get(digest)
+                if shared is not None:
+                    total, kept_changes, counted = shared
+                    if kept_changes == changes and now - counted < COUNT_KEEP_MAX:
+                        _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, total, changes, counted)
+                        return total
         row = read_one(self.reads, stmt, params)
         total = row["total"]
         candidates = row["candidates"] if filtered else total
@@ -169,6 +176,8 @@ class RecordService:
                     _COUNTS.clear()
                 now = time.monotonic()
                 _COUNTS[ident] = (now + COUNT_CACHE_SECONDS, total, changes, now)
+                if changes is not None:
+                    totals.table().put(digest, total, changes, now)
         return total
 
     def find_row(self, spec: ObjectSpec, keys: dict, *, archived: bool = False):
