@@ -288,26 +288,26 @@ def drain(args, server: Server, timeout: float = 120) -> None:
     queries: requests wrk gave up on still occupy threads and backends after a slow
     scenario, and one free thread answers /healthz while three wait on deep pages."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        t0 = time.monotonic()
-        with contextlib.suppress(OSError):
-            http(server.bind, "GET", "/healthz")
-        if time.monotonic() - t0 < 0.5 and not busy_backends(args):
-            return
-        time.sleep(0.2)
+    with bench_db(args) as cur:
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            with contextlib.suppress(OSError):
+                http(server.bind, "GET", "/healthz")
+            if time.monotonic() - t0 < 0.5 and not busy_backends(cur, args.db):
+                return
+            time.sleep(0.2)
     log(f"warning: {server.name} still busy after {timeout}s")
 
 
-def busy_backends(args) -> int:
+def busy_backends(cur, db: str) -> int:
     """Clients' backends of the bench database running a query (autovacuum's not
     counted, nor this one's own)."""
-    with bench_db(args) as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            (args.db,),
-        )
-        return cur.fetchone()[0]
+    cur.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        (db,),
+    )
+    return cur.fetchone()[0]
 
 
 def restworkx_server(args, ini: str, workers: int, tmp: str) -> Server:

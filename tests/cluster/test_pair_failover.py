@@ -1,10 +1,9 @@
 """HA on the converged pair: replication, failover under write load, the old
 primary kept out and rejoined, failover back, a rejoin after a split, rejoins
 that copy the primary afresh, a planned switchover, and a job interrupted by a
-failover.  Runs after
-test_niu.py (file order), on the same hosts: these tests kill and restart
-hosts, in order, each leaving the pair healthy (one primary, one streaming
-standby) for the next.
+failover.  Runs after test_niu.py (file order), on the same hosts: these tests
+kill and restart hosts, in order, each leaving the pair healthy (one primary,
+one streaming standby) for the next.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ RWX_HA_CHECK = f"{MANIFEST['prefix']}/sbin/rwx-ha-check"
 API_HEALTHZ = f"http://127.0.0.1:{MANIFEST['ports']['api']}/healthz"  # gunicorn, not nginx
 RESTWORKX = ["/opt/restworkx/venv/bin/restworkx", "-c", "/etc/restworkx/restworkx.ini"]
 SP = "hapair"
-PG_BIN = "/usr/lib/postgresql/15/bin"
 PG_DATA = "/var/lib/postgresql/15/main"
 TARGET_SECONDS = 10
 
@@ -546,6 +544,12 @@ def stop_database(host):
     host.exec(["pg_ctlcluster", "15", "main", "stop", "-m", "fast"])
 
 
+def slot_status(primary, standby):
+    """The wal_status of the primary's replication slot for the standby."""
+    query = f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'rwx_{standby.name}'"  # noqa: S608
+    return psql(primary, query)
+
+
 def rejoin_afresh(primary, standby, prefix, out):
     """The rejoin took a base backup, and the fresh copy streams holding what the
     primary wrote while the standby's database was down."""
@@ -556,9 +560,7 @@ def rejoin_afresh(primary, standby, prefix, out):
     wait_for(lambda: synchronous_to(primary, standby), 60, "synchronous replication")
     assert f"{prefix}0" in names_on(standby, prefix)
     assert names_on(standby, "") == names_on(primary, "")
-    # The primary keeps WAL for it again.
-    slot = f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'rwx_{standby.name}'"  # noqa: S608
-    assert psql(primary, slot) == "reserved"
+    assert slot_status(primary, standby) == "reserved"  # the primary keeps WAL for it again
 
 
 def test_rejoin_copies_afresh_a_standby_that_cannot_be_rewound(pair):
@@ -581,7 +583,6 @@ def test_rejoin_copies_afresh_a_standby_the_primary_kept_no_wal_for(pair):
     timeline, so pg_rewind finds nothing to do; it then asks for WAL the primary
     has removed and cannot stream: the rejoin copies the primary afresh."""
     primary, standby = roles(pair)
-    slot = f"rwx_{standby.name}"
     stop_database(standby)
     # What days of changes with the standby away do to its slot, in a few seconds.
     assert psql(primary, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'") == ""
@@ -597,8 +598,7 @@ def test_rejoin_copies_afresh_a_standby_the_primary_kept_no_wal_for(pair):
             )
             psql(primary, "SELECT pg_switch_wal()")
             assert psql(primary, "CHECKPOINT") == ""
-        query = f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = '{slot}'"  # noqa: S608
-        assert psql(primary, query) == "lost"
+        assert slot_status(primary, standby) == "lost"
     finally:
         assert psql(primary, "ALTER SYSTEM RESET max_slot_wal_keep_size") == ""
         assert psql(primary, "SELECT pg_reload_conf()") == "t"

@@ -152,7 +152,7 @@ def test_workers_share_one_table_of_totals(serve_ini):
     """records.totals: the table is made before gunicorn forks the workers, so each
     maps the same memory."""
     with _two_workers(serve_ini) as (_port, workers, _stopped):
-        size = totals.SLOTS * totals._SLOT.size
+        size = totals.SLOTS * totals.SLOT_SIZE
         mapped = [_shared_anonymous_maps(w, size) for w in workers]
         assert len(mapped[0]) == 1 and mapped[0] == mapped[1], mapped
 

@@ -21,9 +21,10 @@ import struct
 
 SLOTS = 4096
 # digest of the query, total, the table's changes when counted, when counted
-# (time.monotonic: one clock for every process of the host), checksum.
+# (time.monotonic: one clock for every process of the host); then their checksum.
 _FIELDS = struct.Struct("<16sqqd")
-_SLOT = struct.Struct("<16sqqd8s")
+_CHECK = 8
+SLOT_SIZE = _FIELDS.size + _CHECK
 
 _table: Totals | None = None
 
@@ -32,7 +33,7 @@ class Totals:
     def __init__(self, slots: int = SLOTS, *, shared: bool = False):
         self.slots = slots
         flags = mmap.MAP_SHARED if shared else mmap.MAP_PRIVATE
-        self._map = mmap.mmap(-1, slots * _SLOT.size, flags=flags)
+        self._map = mmap.mmap(-1, slots * SLOT_SIZE, flags=flags)
 
     @staticmethod
     def key(query) -> bytes:
@@ -41,23 +42,25 @@ class Totals:
         return hashlib.blake2b(repr(query).encode(), digest_size=16).digest()
 
     def _offset(self, key: bytes) -> int:
-        return int.from_bytes(key[:8], "little") % self.slots * _SLOT.size
+        return int.from_bytes(key[:8], "little") % self.slots * SLOT_SIZE
 
     def get(self, key: bytes) -> tuple[int, int, float] | None:
         """(total, changes, counted) kept under key, or None."""
-        digest, total, changes, counted, check = _SLOT.unpack_from(self._map, self._offset(key))
-        if digest != key or check != _checksum(digest, total, changes, counted):
+        at = self._offset(key)
+        fields = self._map[at : at + _FIELDS.size]
+        if fields[:16] != key or self._map[at + _FIELDS.size : at + SLOT_SIZE] != _checksum(fields):
             return None
+        _digest, total, changes, counted = _FIELDS.unpack(fields)
         return total, changes, counted
 
     def put(self, key: bytes, total: int, changes: int, counted: float) -> None:
-        check = _checksum(key, total, changes, counted)
-        _SLOT.pack_into(self._map, self._offset(key), key, total, changes, counted, check)
+        fields = _FIELDS.pack(key, total, changes, counted)
+        at = self._offset(key)
+        self._map[at : at + SLOT_SIZE] = fields + _checksum(fields)
 
 
-def _checksum(digest: bytes, total: int, changes: int, counted: float) -> bytes:
-    fields = _FIELDS.pack(digest, total, changes, counted)
-    return hashlib.blake2b(fields, digest_size=8).digest()
+def _checksum(fields: bytes) -> bytes:
+    return hashlib.blake2b(fields, digest_size=_CHECK).digest()
 
 
 def table() -> Totals:
